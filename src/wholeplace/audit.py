@@ -1,0 +1,188 @@
+"""The append-only audit trail, chained by SHA-256 so that any edit, deletion or insertion shows.
+
+Each entry stores the hash of the entry before it and its own hash over its fields and that
+link. `verify` walks the chain; the single `audit_head` row records the last sequence number
+and hash so that cutting entries off the end shows too. Appending locks the head row, so
+concurrent writers queue for their place in the chain instead of forking it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from wholeplace.auth.actor import Actor, require
+from wholeplace.db import Base, UTCDateTime, utcnow
+from wholeplace.paging import Page, paginate
+from wholeplace.problems import AccessRefused
+
+GENESIS = "0" * 64
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(50))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def fields(self) -> dict[str, Any]:
+        """What the hash covers: every column but the surrogate id and the hash itself."""
+        return {
+            "seq": self.seq,
+            "at": self.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "actor_user_id": self.actor_user_id,
+            "actor": self.actor,
+            "organisation_id": self.organisation_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "purpose": self.purpose,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "prev_hash": self.prev_hash,
+        }
+
+    def computed_hash(self) -> str:
+        canonical = json.dumps(self.fields(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class AuditHead(Base):
+    """The end of the chain: one row, locked by each writer."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: object = None,
+    purpose: str | None = None,
+    outcome: Outcome = Outcome.ALLOWED,
+    **detail: Any,
+) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction."""
+    head = session.execute(select(AuditHead).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=utcnow(),
+        actor_user_id=actor.user_id,
+        actor=actor.label,
+        organisation_id=actor.organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        purpose=purpose,
+        outcome=outcome.value,
+        detail=json.dumps(detail, sort_keys=True, default=str),
+        prev_hash=head.hash,
+    )
+    entry.hash = entry.computed_hash()
+    session.add(entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int | None
+    entry_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"entry {self.seq} (id {self.entry_id})" if self.seq is not None else "end of the chain"
+        return f"{where}: {self.reason}"
+
+
+def verify(session: Session) -> ChainBreak | None:
+    """The first place the chain is broken, or None when every entry is as it was written."""
+    previous_hash, expected_seq = GENESIS, 1
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
+        if entry.seq != expected_seq:
+            return ChainBreak(entry.seq, entry.id, f"expected entry {expected_seq} here: entries are missing")
+        if entry.prev_hash != previous_hash:
+            return ChainBreak(
+                entry.seq, entry.id, "does not follow the entry before it: one was deleted or inserted"
+            )
+        if entry.computed_hash() != entry.hash:
+            return ChainBreak(entry.seq, entry.id, "its contents were changed after it was written")
+        previous_hash, expected_seq = entry.hash, expected_seq + 1
+    head = session.get(AuditHead, 1)
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq, head.hash) != (last_seq, previous_hash):
+        return ChainBreak(None, None, f"the chain ends at entry {last_seq} but {head.seq} were written")
+    return None
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction that commits at the end or rolls back on error.
+
+    A refused act rolls back whatever the transaction did, then its refusal is recorded in a
+    transaction of its own, so the audit trail keeps every refusal.
+    """
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except AccessRefused as refused:
+        if refused.refusal is not None:
+            with factory() as session, session.begin():
+                refusal = refused.refusal
+                record(
+                    session,
+                    refusal.actor,
+                    refusal.action,
+                    object_type=refusal.object_type,
+                    object_id=refusal.object_id,
+                    outcome=Outcome.REFUSED,
+                    reason=refusal.reason,
+                )
+        raise
+
+
+def list_entries(
+    session: Session, actor: Actor, *, page: int, page_size: int, action: str | None = None
+) -> Page[AuditEntry]:
+    """The trail, newest first."""
+    require(actor, "audit.view", object_type="audit")
+    statement = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    return paginate(session, statement, page=page, page_size=page_size)

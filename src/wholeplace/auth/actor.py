@@ -1,0 +1,61 @@
+"""Who is acting, and what their roles let them do.
+
+Every service function takes an `Actor` first and checks permission itself: `allowed` answers
+yes or no, `require` raises `AccessRefused` (and the refusal is audited by the unit of work).
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from wholeplace.auth.model import Role, User
+from wholeplace.problems import AccessRefused, Refusal
+
+EVERYONE = frozenset(Role)
+
+# Action -> roles that may do it. Organisation scope for case records comes with `sharing`.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "partners.view": EVERYONE,
+    "partners.edit": frozenset({Role.ADMIN}),
+    "users.view": frozenset({Role.ADMIN}),
+    "users.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+    organisation_id: int | None
+    roles: frozenset[Role]
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.email, user.organisation_id, user.roles)
+
+    @classmethod
+    def console(cls) -> Actor:
+        """The operator at the server's console, who already holds the database's keys."""
+        return cls(None, f"console:{getpass.getuser()}", None, frozenset({Role.ADMIN}))
+
+    @classmethod
+    def anonymous(cls, label: str = "anonymous") -> Actor:
+        return cls(None, label, None, frozenset())
+
+
+def allowed(actor: Actor, action: str) -> bool:
+    return bool(actor.roles & PERMISSIONS[action])
+
+
+def require(actor: Actor, action: str, *, object_type: str | None = None, object_id: object = None) -> None:
+    """Raise `AccessRefused` unless the actor's roles allow the action."""
+    if allowed(actor, action):
+        return
+    needed = ", ".join(sorted(PERMISSIONS[action]))
+    reason = f"Only a user with the role {needed} can do this"
+    raise AccessRefused(
+        reason,
+        Refusal(actor, action, object_type, None if object_id is None else str(object_id), reason),
+    )

@@ -1,0 +1,228 @@
+"""Users, sign-in with lock-out, browser sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from wholeplace import audit
+from wholeplace.audit import Outcome
+from wholeplace.auth.actor import Actor, require
+from wholeplace.auth.model import ApiToken, Role, User, UserRole, WebSession
+from wholeplace.db import utcnow
+from wholeplace.partners.model import Organisation
+from wholeplace.problems import Conflict, InvalidInput, NotFound, NotSignedIn, Problem
+from wholeplace.settings import Settings
+
+_hasher = PasswordHasher()
+# Checked against when the email is unknown, so that a wrong email costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+MIN_PASSWORD_LENGTH = 12
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "wp_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    organisation_identifier: str,
+    roles: Iterable[Role | str],
+    password: str,
+) -> User:
+    """Add a user in a partner organisation with the given roles."""
+    require(actor, "users.manage", object_type="user")
+    email = email.strip().lower()
+    problems = []
+    if not _EMAIL.match(email):
+        problems.append(Problem("email", "Enter an email address in the correct format, like name@example.org"))
+    if not name.strip():
+        problems.append(Problem("name", "Enter a name"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(Problem("password", f"Password must be {MIN_PASSWORD_LENGTH} characters or more"))
+    role_values = []
+    for role in roles:
+        try:
+            role_values.append(Role(role))
+        except ValueError:
+            problems.append(Problem("roles", f"'{role}' is not a role. Roles are: {', '.join(Role)}"))
+    if not role_values:
+        problems.append(Problem("roles", "Select at least one role"))
+    organisation = session.scalar(
+        select(Organisation).where(Organisation.identifier == organisation_identifier.strip())
+    )
+    if organisation is None:
+        problems.append(Problem("organisation", f"There is no partner with identifier '{organisation_identifier}'"))
+    if problems:
+        raise InvalidInput(problems)
+    if session.scalar(select(User).where(User.email == email)):
+        raise Conflict([Problem("email", f"There is already a user with email {email}")])
+    assert organisation is not None
+    user = User(
+        email=email,
+        name=name.strip(),
+        organisation_id=organisation.id,
+        password_hash=_hasher.hash(password),
+        role_rows=[UserRole(role=role) for role in sorted(set(role_values))],
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.created", object_type="user", object_id=user.id,
+                 email=email, roles=sorted(set(role_values)))
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    require(actor, "users.view", object_type="user")
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    message: str  # shown to the user when user is None
+
+
+def sign_in(session: Session, settings: Settings, *, email: str, password: str) -> SignInResult:
+    """Check a password. Failures count towards a lock-out and, like successes, are audited.
+
+    The result is returned, not raised, so that the failure count and its audit entry commit.
+    """
+    email = email.strip().lower()
+    now = utcnow()
+    user = session.scalar(select(User).where(User.email == email).with_for_update())
+    if user is None:
+        _password_matches(_DUMMY_HASH, password)
+        audit.record(session, Actor.anonymous(email or "anonymous"), "sign_in", outcome=Outcome.REFUSED,
+                     reason="unknown email")
+        return SignInResult(None, "Enter a correct email address and password")
+    actor = Actor.of(user)
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(session, actor, "sign_in", object_type="user", object_id=user.id,
+                     outcome=Outcome.REFUSED, reason="account locked")
+        return SignInResult(None, _locked_message(user.locked_until, now))
+    if not user.active or not _password_matches(user.password_hash, password):
+        user.failed_sign_ins += 1
+        reason = "account inactive" if not user.active else "wrong password"
+        if user.failed_sign_ins >= settings.max_failed_sign_ins:
+            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+            user.failed_sign_ins = 0
+            reason += "; account locked"
+        audit.record(session, actor, "sign_in", object_type="user", object_id=user.id,
+                     outcome=Outcome.REFUSED, reason=reason)
+        if user.locked_until is not None and user.locked_until > now:
+            return SignInResult(None, _locked_message(user.locked_until, now))
+        return SignInResult(None, "Enter a correct email address and password")
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    audit.record(session, actor, "sign_in", object_type="user", object_id=user.id)
+    return SignInResult(user, "")
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return (f"Your account is locked after too many failed sign-ins. Try again in {minutes} minutes, "
+            "or ask an administrator")
+
+
+def start_session(session: Session, settings: Settings, user: User) -> str:
+    """A new browser session for a signed-in user; returns the cookie value."""
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(
+        token_hash=_digest(token),
+        user_id=user.id,
+        expires_at=utcnow() + dt.timedelta(hours=settings.session_hours),
+    ))
+    return token
+
+
+def actor_for_session(session: Session, settings: Settings, token: str | None) -> Actor | None:
+    """The signed-in user behind a session cookie, sliding its expiry; None when absent or expired."""
+    if not token:
+        return None
+    web_session = session.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
+    now = utcnow()
+    if web_session is None or web_session.expires_at <= now or not web_session.user.active:
+        return None
+    web_session.expires_at = now + dt.timedelta(hours=settings.session_hours)
+    return Actor.of(web_session.user)
+
+
+def end_session(session: Session, actor: Actor, token: str | None) -> None:
+    if token:
+        session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+    audit.record(session, actor, "sign_out", object_type="user", object_id=actor.user_id)
+
+
+def create_token(session: Session, actor: Actor, *, name: str) -> tuple[ApiToken, str]:
+    """A new API token for the acting user. The secret is returned once and never stored."""
+    if actor.user_id is None:
+        raise InvalidInput("API tokens belong to a user: sign in as one")
+    if not name.strip():
+        raise InvalidInput([Problem("name", "Enter a name for the token, such as 'monthly finance export'")])
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=actor.user_id, name=name.strip(), token_hash=_digest(secret), prefix=secret[:10])
+    session.add(token)
+    session.flush()
+    audit.record(session, actor, "api_token.created", object_type="api_token", object_id=token.id, name=token.name)
+    return token, secret
+
+
+def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.created_at.desc())
+    ))
+
+
+def revoke_token(session: Session, actor: Actor, *, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != actor.user_id:
+        raise NotFound(f"You have no API token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(session, actor, "api_token.revoked", object_type="api_token", object_id=token.id)
+    return token
+
+
+def actor_for_token(session: Session, bearer: str) -> Actor:
+    """The user behind a bearer token, or NotSignedIn."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(bearer)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        raise NotSignedIn("The API token is not valid: it is unknown or was revoked")
+    token.last_used_at = utcnow()
+    return Actor.of(token.user)
+
+
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound([Problem("email", f"There is no user with email {email}")])
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0

@@ -1,0 +1,9 @@
+"""Every table, imported once so that metadata (migrations, tests) sees the whole schema."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    from wholeplace import audit  # noqa: F401
+    from wholeplace.auth import model as auth_model  # noqa: F401
+    from wholeplace.partners import model as partners_model  # noqa: F401

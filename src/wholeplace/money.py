@@ -1,0 +1,186 @@
+"""Money in integer pence, exact splits, and UK public-sector financial years.
+
+Pennies must add up: amounts are whole pence, arithmetic is integer, and any split of an
+amount goes through `apportion` so that the parts sum to the whole exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import total_ordering
+
+PENCE_PER_POUND = 100
+
+# "£1,115,160.00", "1115160", "-£944", "£-944", "1,115,160.5": thousands groups are optional but,
+# when present, must be groups of three so that "1,1151,60" is not read as a number.
+_AMOUNT = re.compile(
+    r"""^(?P<sign1>-)?\s*£?\s*(?P<sign2>-)?
+        (?P<units>\d{1,3}(?:,\d{3})+|\d+)
+        (?:\.(?P<fraction>\d+))?$""",
+    re.VERBOSE,
+)
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be read as pounds and pence."""
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount of money held as whole pence."""
+
+    pence: int
+
+    @classmethod
+    def parse(cls, text: str) -> Money:
+        """Read an amount in pounds as people write it: `£1,115,160.00`, `1115160`, `-£944`."""
+        cleaned = text.strip()
+        match = _AMOUNT.match(cleaned)
+        if not match or (match["sign1"] and match["sign2"]):
+            raise MoneyError(f"'{text}' is not an amount of money. Write it like £1,234.56")
+        fraction = match["fraction"] or ""
+        if len(fraction) > 2:
+            raise MoneyError(f"'{text}' has more than 2 decimal places. Amounts are in pounds and pence")
+        units = int(match["units"].replace(",", ""))
+        pence = units * PENCE_PER_POUND + int(fraction.ljust(2, "0"))
+        return cls(-pence if (match["sign1"] or match["sign2"]) else pence)
+
+    @classmethod
+    def from_pounds(cls, pounds: Decimal | int | str) -> Money:
+        """An exact amount in pounds; refuses anything finer than a penny rather than rounding it."""
+        if isinstance(pounds, str):
+            return cls.parse(pounds)
+        try:
+            value = Decimal(pounds)
+        except InvalidOperation as error:
+            raise MoneyError(f"'{pounds}' is not an amount of money") from error
+        if not value.is_finite():
+            raise MoneyError(f"'{pounds}' is not an amount of money")
+        pence = value * PENCE_PER_POUND
+        if pence != pence.to_integral_value():
+            raise MoneyError(f"'{pounds}' has more than 2 decimal places. Amounts are in pounds and pence")
+        return cls(int(pence))
+
+    @property
+    def pounds(self) -> Decimal:
+        return Decimal(self.pence).scaleb(-2)
+
+    def __str__(self) -> str:
+        """`£1,115,160.00`, and `-£944.00` below zero."""
+        sign = "-" if self.pence < 0 else ""
+        units, pence = divmod(abs(self.pence), PENCE_PER_POUND)
+        return f"{sign}£{units:,}.{pence:02d}"
+
+    def plain(self) -> str:
+        """Two decimals without symbol or separators, as in JSON and CSV: `1115160.00`."""
+        return f"{self.pounds:.2f}"
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.pence + other.pence)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.pence - other.pence)
+
+    def __neg__(self) -> Money:
+        return Money(-self.pence)
+
+    def __mul__(self, factor: int) -> Money:
+        if not isinstance(factor, int):
+            return NotImplemented
+        return Money(self.pence * factor)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.pence < other.pence
+
+    @staticmethod
+    def total(amounts: Iterable[Money]) -> Money:
+        return Money(sum(amount.pence for amount in amounts))
+
+
+Weight = int | Decimal | Fraction
+
+
+def apportion(total: Money, weights: Sequence[Weight]) -> list[Money]:
+    """Split `total` in proportion to `weights` so the parts add up to it exactly.
+
+    Largest remainder method: every part first gets the whole pence of its exact share, then
+    the pence left over go one each to the largest fractional remainders. Ties go to the
+    earlier line, so the same input always gives the same split. Each part is within 1p of
+    its exact share.
+
+    >>> [str(part) for part in apportion(Money(100), [1, 1, 1])]
+    ['£0.34', '£0.33', '£0.33']
+    """
+    exact_weights = [Fraction(weight) for weight in weights]
+    if not exact_weights:
+        raise MoneyError("There is nothing to split the amount between")
+    if any(weight < 0 for weight in exact_weights):
+        raise MoneyError("Weights must be zero or more")
+    weight_sum = sum(exact_weights)
+    if weight_sum == 0:
+        raise MoneyError("Weights add up to zero, so there is no proportion to split by")
+    sign = -1 if total.pence < 0 else 1
+    exact_shares = [abs(total.pence) * weight / weight_sum for weight in exact_weights]
+    parts = [share.numerator // share.denominator for share in exact_shares]
+    left_over = abs(total.pence) - sum(parts)
+    by_remainder = sorted(
+        range(len(parts)), key=lambda index: (-(exact_shares[index] - parts[index]), index)
+    )
+    for index in by_remainder[:left_over]:
+        parts[index] += 1
+    return [Money(sign * part) for part in parts]
+
+
+class FinancialYearError(ValueError):
+    """Text that is not a financial year such as 2013/14."""
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class FinancialYear:
+    """A UK public-sector financial year, 1 April to 31 March, written `2013/14`."""
+
+    start_year: int
+
+    @classmethod
+    def parse(cls, text: str) -> FinancialYear:
+        match = re.fullmatch(r"\s*(\d{4})/(\d{2})\s*", text)
+        if not match:
+            raise FinancialYearError(f"'{text}' is not a financial year. Write it like 2013/14")
+        start, end = int(match[1]), int(match[2])
+        if (start + 1) % 100 != end:
+            raise FinancialYearError(
+                f"'{text}' is not a financial year: {start}/{(start + 1) % 100:02d} follows {start}"
+            )
+        return cls(start)
+
+    @classmethod
+    def of(cls, day: dt.date) -> FinancialYear:
+        """The financial year a date falls in: 31 March 2014 is in 2013/14, 1 April 2014 in 2014/15."""
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @property
+    def starts(self) -> dt.date:
+        return dt.date(self.start_year, 4, 1)
+
+    @property
+    def ends(self) -> dt.date:
+        return dt.date(self.start_year + 1, 3, 31)
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.starts <= day <= self.ends
+
+    def __add__(self, years: int) -> FinancialYear:
+        return FinancialYear(self.start_year + years)
+
+    def __lt__(self, other: FinancialYear) -> bool:
+        return self.start_year < other.start_year
+
+    def __str__(self) -> str:
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"

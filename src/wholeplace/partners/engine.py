@@ -1,0 +1,109 @@
+"""Rules for a partner organisation's details and for reading a partners CSV; no database here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from wholeplace.partners.model import KIND_LABELS, OrganisationKind
+from wholeplace.problems import Problem
+
+FIELDS = ("identifier", "name", "kind", "parent_identifier", "area_code")
+REQUIRED_COLUMNS = ("identifier", "name", "kind")
+
+# org-id.guide style: a list code (country, then register) and the identifier on that list,
+# for example GB-LAE-ESX or GB-COH-01234567.
+ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,}-[A-Za-z0-9][A-Za-z0-9._/-]*$")
+ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+_KINDS_BY_WORD = {kind.value: kind for kind in OrganisationKind} | {
+    label.lower(): kind for kind, label in KIND_LABELS.items()
+}
+
+
+@dataclass(frozen=True)
+class OrganisationDraft:
+    identifier: str
+    name: str
+    kind: OrganisationKind
+    parent_identifier: str | None
+    area_code: str | None
+
+
+def parse_kind(text: str) -> OrganisationKind | None:
+    return _KINDS_BY_WORD.get(text.strip().lower())
+
+
+def check_organisation(values: Mapping[str, str | None]) -> tuple[OrganisationDraft | None, list[Problem]]:
+    """The organisation these form or CSV values describe, or every problem with them by field."""
+    identifier = (values.get("identifier") or "").strip()
+    name = " ".join((values.get("name") or "").split())
+    kind_text = (values.get("kind") or "").strip()
+    parent = (values.get("parent_identifier") or "").strip() or None
+    area = (values.get("area_code") or "").strip().upper() or None
+    problems = []
+    if not identifier:
+        problems.append(Problem("identifier", "Enter an identifier, like GB-LAE-ESX"))
+    elif not ORG_ID.match(identifier):
+        problems.append(Problem(
+            "identifier",
+            f"'{identifier}' is not an org-id identifier: write the list code then the identifier, like GB-LAE-ESX",
+        ))
+    if not name:
+        problems.append(Problem("name", "Enter a name"))
+    elif len(name) > 200:
+        problems.append(Problem("name", "Name must be 200 characters or fewer"))
+    kind = parse_kind(kind_text)
+    if not kind_text:
+        problems.append(Problem("kind", "Select the kind of organisation"))
+    elif kind is None:
+        problems.append(Problem("kind", f"'{kind_text}' is not a kind of organisation. Use one of: "
+                                        + ", ".join(k.value for k in OrganisationKind)))
+    if parent is not None and parent == identifier:
+        problems.append(Problem("parent_identifier", "An organisation cannot be its own parent"))
+    if area is not None and not ONS_CODE.match(area):
+        problems.append(Problem("area_code", f"'{area}' is not an ONS area code, like E10000012"))
+    if problems:
+        return None, problems
+    assert kind is not None
+    return OrganisationDraft(identifier, name, kind, parent, area), []
+
+
+def read_partners_csv(text: str, filename: str) -> tuple[list[tuple[int, OrganisationDraft]], list[Problem]]:
+    """Every partner in a CSV with its row number, and every problem, each naming file, row and field.
+
+    Row 1 is the header, so the first partner is row 2, as a spreadsheet shows it.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [column.strip() for column in reader.fieldnames or []]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    unknown = [column for column in header if column not in FIELDS]
+    problems = [Problem(f"{filename}, row 1", f"The column '{column}' is missing") for column in missing]
+    problems += [Problem(f"{filename}, row 1", f"'{column}' is not a column we know. Columns are: "
+                         + ", ".join(FIELDS)) for column in unknown]
+    if missing:
+        return [], problems
+    drafts: list[tuple[int, OrganisationDraft]] = []
+    first_row_of: dict[str, int] = {}
+    for row_number, row in enumerate(reader, start=2):
+        values = {(key or "").strip(): value for key, value in row.items()}
+        if None in row:
+            problems.append(Problem(f"{filename}, row {row_number}", "The row has more cells than the header"))
+            continue
+        draft, row_problems = check_organisation(values)
+        problems += [Problem(f"{filename}, row {row_number}, column '{p.where}'", p.message) for p in row_problems]
+        if draft is None:
+            continue
+        if draft.identifier in first_row_of:
+            problems.append(Problem(
+                f"{filename}, row {row_number}, column 'identifier'",
+                f"{draft.identifier} is already on row {first_row_of[draft.identifier]}: each partner once",
+            ))
+            continue
+        first_row_of[draft.identifier] = row_number
+        drafts.append((row_number, draft))
+    if not drafts and not problems:
+        problems.append(Problem(f"{filename}", "The file has no partners in it"))
+    return drafts, problems

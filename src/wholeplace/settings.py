@@ -1,0 +1,39 @@
+"""Settings, read from the environment with the prefix WHOLEPLACE_ (see docs/settings.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WHOLEPLACE_")
+
+    database_url: str = Field(
+        default="sqlite:///var/wholeplace.db",
+        description="SQLAlchemy URL of the database; postgresql://user@host/db for PostgreSQL.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(default=8000, description="Port the web server listens on.")
+    secure_cookies: bool = Field(
+        default=False,
+        description="Always mark cookies Secure (they are marked Secure anyway when served over https).",
+    )
+    session_hours: int = Field(default=8, description="Hours a sign-in lasts without use.")
+    max_failed_sign_ins: int = Field(
+        default=5, description="Failed sign-ins in a row that lock an account."
+    )
+    lockout_minutes: int = Field(default=15, description="Minutes an account stays locked.")
+    page_size: int = Field(default=50, description="Rows per page in lists and API responses.")
+    static_dir: Path = Field(
+        default=Path(__file__).parent / "web" / "static",
+        description="Folder of static assets, GOV.UK Frontend included (filled by `make assets`).",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,47 @@
+"""The web application: pages under /, the JSON API under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+from wholeplace import __version__
+from wholeplace.auth.routes import api as auth_api
+from wholeplace.auth.routes import pages as auth_pages
+from wholeplace.db import make_engine, session_factory
+from wholeplace.partners.routes import api as partners_api
+from wholeplace.partners.routes import pages as partners_pages
+from wholeplace.settings import Settings, get_settings
+from wholeplace.web import audit_page, errors, sections
+from wholeplace.web.security import SecurityMiddleware
+
+
+class AssetsMissing(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings | None = None, sessions: sessionmaker[Session] | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    govuk = settings.static_dir / "govuk"
+    if not (govuk / "govuk-frontend.min.css").exists():
+        raise AssetsMissing(f"GOV.UK Frontend is not installed in {govuk}: run `make assets`")
+    app = FastAPI(
+        title="wholeplace",
+        version=__version__,
+        description="Whole Place Community Budgets: partners, pooled funds, business cases, casework, outcomes.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # the stock docs pages load scripts from a CDN
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.sessions = sessions or session_factory(make_engine(settings.database_url))
+    app.add_middleware(SecurityMiddleware)
+    errors.install(app)
+    app.mount("/assets", StaticFiles(directory=govuk / "assets"), name="assets")
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    for router in (auth_pages, partners_pages, sections.pages, audit_page.pages):
+        app.include_router(router)
+    for router in (auth_api, partners_api, audit_page.api):
+        app.include_router(router, prefix="/api/v1")
+    return app

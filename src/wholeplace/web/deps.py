@@ -1,0 +1,61 @@
+"""FastAPI dependencies: the unit of work, the acting user, and CSRF-checked forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from wholeplace.audit import unit_of_work
+from wholeplace.auth import service as auth_service
+from wholeplace.auth.actor import Actor
+from wholeplace.problems import NotSignedIn
+from wholeplace.settings import Settings
+from wholeplace.web.security import CSRF_FIELD, SESSION_COOKIE, check_csrf
+
+
+def _db_session(request: Request) -> Iterator[Session]:
+    with unit_of_work(request.app.state.sessions) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is never reported as success.
+DbSession = Annotated[Session, Depends(_db_session, scope="function")]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+def _page_actor(request: Request, session: DbSession, settings: AppSettings) -> Actor:
+    actor = auth_service.actor_for_session(session, settings, request.cookies.get(SESSION_COOKIE))
+    if actor is None:
+        raise NotSignedIn("Sign in to continue")
+    request.state.actor = actor
+    return actor
+
+
+def _api_actor(request: Request, session: DbSession) -> Actor:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise NotSignedIn("Send an API token in the header 'Authorization: Bearer <token>'")
+    return auth_service.actor_for_token(session, credentials.strip())
+
+
+PageActor = Annotated[Actor, Depends(_page_actor)]
+ApiActor = Annotated[Actor, Depends(_api_actor)]
+
+
+async def _checked_form(request: Request) -> FormData:
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    return form
+
+
+CheckedForm = Annotated[FormData, Depends(_checked_form)]

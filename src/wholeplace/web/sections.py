@@ -1,0 +1,71 @@
+"""The home page, and the sections whose features are still to come, each saying what it will hold."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from wholeplace.web.deps import PageActor
+from wholeplace.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+
+COMING = {
+    "funds": (
+        "Funds",
+        "Pooled budgets that partners pay into, held in a double-entry ledger.",
+        [
+            "contributions by partner, allocations to themes and projects, spend and returned underspend",
+            "allocation plans split to the penny, and re-profiling between years and projects",
+            "decision records, like the Police and Crime Commissioner's PCC/038/13, that authorise every movement",
+            "fund statements as at any date, reconciliations against published tables, and exports",
+        ],
+    ),
+    "business-cases": (
+        "Business cases",
+        "Cost-benefit appraisal of the programme's business cases, in the HM Treasury method for local partnerships.",
+        [
+            "costs and benefits by year, discounted, with optimism bias and deadweight",
+            "who pays and who gains: costs borne and savings received by each partner",
+            "fair shares of the cost, uncertainty ranges and a portfolio roll-up",
+        ],
+    ),
+    "outcomes": (
+        "Outcomes",
+        "The joint outcomes framework that all partners hold themselves to.",
+        [
+            "indicators, baselines and targets, such as 'all crime down 7%'",
+            "measurements over time and grant performance monitoring",
+            "payment by results",
+        ],
+    ),
+    "cases": (
+        "Cases",
+        "Multi-agency casework for families and victims, shared under information sharing agreements.",
+        [
+            "a single access gateway for referrals and a common risk assessment",
+            "a key worker and a single plan for each family, with a menu of interventions",
+            "access to records decided by sharing agreements and consent, and audited",
+        ],
+    ),
+}
+
+
+@pages.get("/", response_class=HTMLResponse)
+def home(request: Request, actor: PageActor) -> HTMLResponse:
+    return render(request, "home.html", {"coming": COMING})
+
+
+def _section(slug: str):  # type: ignore[no-untyped-def]
+    title, summary, items = COMING[slug]
+
+    def page(request: Request, actor: PageActor) -> HTMLResponse:
+        return render(request, "section.html", {"title": title, "summary": summary, "items": items,
+                                                "section": slug})
+
+    return page
+
+
+for _slug in COMING:
+    pages.add_api_route(f"/{_slug}", _section(_slug), methods=["GET"], response_class=HTMLResponse,
+                        name=f"section_{_slug.replace('-', '_')}")
