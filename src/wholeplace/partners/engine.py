@@ -83,27 +83,26 @@ def read_partners_csv(text: str, filename: str) -> tuple[list[tuple[int, Organis
     problems = [Problem(f"{filename}, row 1", f"The column '{column}' is missing") for column in missing]
     problems += [Problem(f"{filename}, row 1", f"'{column}' is not a column we know. Columns are: "
                          + ", ".join(FIELDS)) for column in unknown]
-    if missing:
-        return [], problems
     drafts: list[tuple[int, OrganisationDraft]] = []
     first_row_of: dict[str, int] = {}
     for row_number, row in enumerate(reader, start=2):
-        values = {(key or "").strip(): value for key, value in row.items()}
+        where = f"{filename}, row {row_number}"
         if None in row:
-            problems.append(Problem(f"{filename}, row {row_number}", "The row has more cells than the header"))
+            problems.append(Problem(where, "The row has more cells than the header"))
             continue
+        values = {(key or "").strip(): value for key, value in row.items()}
         draft, row_problems = check_organisation(values)
-        problems += [Problem(f"{filename}, row {row_number}, column '{p.where}'", p.message) for p in row_problems]
-        if draft is None:
-            continue
-        if draft.identifier in first_row_of:
-            problems.append(Problem(
-                f"{filename}, row {row_number}, column 'identifier'",
-                f"{draft.identifier} is already on row {first_row_of[draft.identifier]}: each partner once",
-            ))
-            continue
-        first_row_of[draft.identifier] = row_number
-        drafts.append((row_number, draft))
+        # A missing column is reported once, above, not again on every row.
+        problems += [Problem(f"{where}, column '{p.where}'", p.message)
+                     for p in row_problems if p.where not in missing]
+        identifier = (values.get("identifier") or "").strip()
+        if identifier in first_row_of:
+            problems.append(Problem(f"{where}, column 'identifier'",
+                                    f"{identifier} is already on row {first_row_of[identifier]}: list each partner once"))
+        elif identifier:
+            first_row_of[identifier] = row_number
+            if draft is not None:
+                drafts.append((row_number, draft))
     if not drafts and not problems:
         problems.append(Problem(f"{filename}", "The file has no partners in it"))
     return drafts, problems

@@ -1,0 +1,200 @@
+"""The `wholeplace` command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from wholeplace import audit
+from wholeplace.auth import service as auth_service
+from wholeplace.auth.actor import Actor
+from wholeplace.db import make_engine, session_factory
+from wholeplace.migrate import upgrade
+from wholeplace.partners import service as partners_service
+from wholeplace.partners.engine import parse_kind
+from wholeplace.problems import InvalidInput, WholeplaceError
+from wholeplace.settings import get_settings
+
+app = typer.Typer(help="Whole Place Community Budgets: partners, funds, business cases, casework, outcomes.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
+partners_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+demo_app = typer.Typer(help="The Essex demo programme.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(partners_app, name="partners")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction on the configured database; a refused act prints each problem and exits 1."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with audit.unit_of_work(session_factory(engine)) as session:
+            yield session
+    except WholeplaceError as error:
+        for problem in error.problems:
+            err.print(f"[red]{problem}[/red]", highlight=False)
+        raise typer.Exit(1) from error
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    out.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    name: Annotated[str, typer.Option(help="Full name")],
+    organisation: Annotated[str, typer.Option(help="Identifier of the user's partner organisation")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="At least 12 characters; asked for when not given")],
+) -> None:
+    """Add a user to a partner organisation."""
+    with unit_of_work() as session:
+        user = auth_service.create_user(session, Actor.console(), email=email, name=name,
+                                        organisation_identifier=organisation, roles=role, password=password)
+        out.print(f"Created {user.email} in {user.organisation.name} with roles {', '.join(sorted(user.roles))}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user, with organisation and roles."""
+    with unit_of_work() as session:
+        table = Table("Email", "Name", "Organisation", "Roles", "Locked until")
+        for user in auth_service.list_users(session, Actor.console()):
+            locked = user.locked_until.strftime("%Y-%m-%d %H:%M") if user.locked_until else ""
+            table.add_row(user.email, user.name, user.organisation.name, ", ".join(sorted(user.roles)), locked)
+        out.print(table)
+
+
+@users_app.command("token")
+def users_token(email: str, name: Annotated[str, typer.Option(help="What the token is for")]) -> None:
+    """Create an API token for a user and print it once."""
+    with unit_of_work() as session:
+        user = auth_service.user_by_email(session, email)
+        token, secret = auth_service.create_token(session, Actor.of(user), name=name)
+        err.print(f"Token {token.id} '{token.name}' for {user.email}. Copy it now: it will not be shown again.")
+        print(secret)
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(email: str, token_id: int) -> None:
+    """Revoke one of a user's API tokens."""
+    with unit_of_work() as session:
+        user = auth_service.user_by_email(session, email)
+        token = auth_service.revoke_token(session, Actor.of(user), token_id=token_id)
+        out.print(f"Revoked token {token.id} '{token.name}' of {user.email}")
+
+
+@partners_app.command("list")
+def partners_list(
+    kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. district_council")] = None,
+    search: Annotated[str | None, typer.Option(help="Part of a name or identifier")] = None,
+) -> None:
+    """Partner organisations by name."""
+    with unit_of_work() as session:
+        parsed_kind = parse_kind(kind) if kind else None
+        if kind and parsed_kind is None:
+            raise InvalidInput(f"'{kind}' is not a kind of organisation")
+        table = Table("Identifier", "Name", "Kind", "Part of", "Area")
+        page_number, shown = 1, 0
+        while True:
+            page = partners_service.list_organisations(session, Actor.console(), page=page_number,
+                                                       page_size=500, kind=parsed_kind, search=search)
+            for org in page.items:
+                table.add_row(org.identifier, org.name, org.kind.label,
+                              org.parent.name if org.parent else "", org.area.name if org.area else "")
+            shown += len(page.items)
+            if not page.has_next:
+                break
+            page_number += 1
+        out.print(table)
+        out.print(f"{shown} partners")
+
+
+@partners_app.command("import")
+def partners_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Create or update partners from a CSV (identifier,name,kind,parent_identifier,area_code).
+
+    All or nothing: any problem in any row is reported and nothing changes.
+    """
+    text = file.read_text(encoding="utf-8-sig")
+    with unit_of_work() as session:
+        report = partners_service.import_organisations(session, Actor.console(), text=text, filename=file.name)
+        out.print(f"Imported {file.name}: {report.created} partners created, {report.updated} updated")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain: exit 0 when intact, 1 naming the first broken entry."""
+    with unit_of_work() as session:
+        chain_break = audit.verify(session)
+        count = session.query(audit.AuditEntry).count()
+    if chain_break is not None:
+        err.print(f"[red]The audit chain is broken at {chain_break}[/red]", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"The audit chain is intact: {count} entries")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Migrate the database and load the Essex demo; running it again changes nothing."""
+    from wholeplace.demo.load import load_demo
+
+    db_upgrade()
+    with unit_of_work() as session:
+        users = load_demo(session, Actor.console())
+    table = Table("Role", "Email", "Password", "Organisation", title="Demo sign-ins")
+    for user in users:
+        table.add_row(user.role.value, user.email, user.password, user.organisation)
+    out.print(table)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the web application and the API."""
+    import uvicorn
+
+    from wholeplace.web.app import create_app
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    out.print(f"wholeplace is at http://{host}:{port}  (stop with Ctrl+C)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    app(prog_name="wholeplace")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Fixtures shared by every test: databases on SQLite and PostgreSQL, factories, the web client.
+
+Database tests take the `engine` (or `session`, `client`) fixture, which runs each test on both
+databases; `pytest -m sqlite` or `pytest -m postgres` selects one. Where PostgreSQL or chromium is
+missing those tests skip with the reason, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from wholeplace.auth import service as auth_service
+from wholeplace.auth.actor import Actor
+from wholeplace.auth.model import Role, User
+from wholeplace.db import Base, make_engine, normalise_url, session_factory
+from wholeplace.migrate import upgrade
+from wholeplace.models import import_all_models
+from wholeplace.partners.model import Organisation, OrganisationKind
+from wholeplace.settings import Settings
+from wholeplace.web.app import create_app
+
+import_all_models()
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("WHOLEPLACE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery staple"
+
+
+def unavailable(reason: str) -> None:
+    """Skip loudly here; under CI a missing database or browser is a failure, not a skip."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(f"SKIPPED, NOT TESTED: {reason}")
+
+
+def _worker_database(admin_url: str, worker: str) -> str:
+    """A database of this test worker's own, created afresh, so parallel workers never meet."""
+    url = make_url(normalise_url(admin_url))
+    name = f"wholeplace_test_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def worker(request: pytest.FixtureRequest) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(worker: str) -> Iterator[Engine]:
+    try:
+        url = _worker_database(PG_URL, worker)
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server means "unavailable"
+        unavailable(f"PostgreSQL is not reachable at {PG_URL}: {error}")
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        # replica role: the audit table's append-only triggers stay in force for the code under test,
+        # but not for this clean-up between tests.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.sqlite),
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "wholeplace.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        sqlite = make_engine(f"sqlite:///{path}")
+        yield sqlite
+        sqlite.dispose()
+    else:
+        postgres = request.getfixturevalue("postgres_engine")
+        _empty_postgres(postgres)
+        yield postgres
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in an open transaction, committed at the end of the test like a unit of work."""
+    with sessions() as db_session, db_session.begin():
+        yield db_session
+
+
+def make_organisation(session: Session, name: str = "Essex County Council", identifier: str = "GB-LAE-ESX",
+                      kind: OrganisationKind = OrganisationKind.COUNTY_COUNCIL) -> Organisation:
+    organisation = Organisation(identifier=identifier, name=name, kind=kind)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def make_user(session: Session, *roles: Role, email: str = "officer@essex.example",
+              organisation: Organisation | None = None, password: str = PASSWORD) -> User:
+    organisation = organisation or session.query(Organisation).order_by(Organisation.id).first() \
+        or make_organisation(session)
+    return auth_service.create_user(session, Actor.console(), email=email, name="A Officer",
+                                    organisation_identifier=organisation.identifier,
+                                    roles=roles or [Role.VIEWER], password=password)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path}/unused.db", max_failed_sign_ins=3, lockout_minutes=15)
+
+
+@pytest.fixture
+def client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, sessions)) as test_client:
+        yield test_client
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    client.get("/sign-in")
+    response = client.post("/sign-in", data={"email": email, "password": password,
+                                             "csrf_token": client.cookies["wholeplace_csrf"], "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+_BACKEND_ID = re.compile(r"\[(?:[^\]]*-)?(sqlite|postgres)(?:-[^\]]*)?\]")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many database tests ran on each database, so a silent skip cannot pass for coverage."""
+    ran = {"sqlite": 0, "postgres": 0}
+    skipped = {"sqlite": 0, "postgres": 0}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            match = _BACKEND_ID.search(getattr(report, "nodeid", ""))
+            if match is None:
+                continue
+            if outcome == "skipped":
+                skipped[match[1]] += 1
+            elif report.when == "call":
+                ran[match[1]] += 1
+    terminalreporter.write_sep("=", "database tests")
+    terminalreporter.write_line(f"ran on SQLite: {ran['sqlite']}, on PostgreSQL: {ran['postgres']}; "
+                                f"skipped on SQLite: {skipped['sqlite']}, on PostgreSQL: {skipped['postgres']}")

@@ -1,0 +1,95 @@
+"""The audit trail: a chain of SHA-256 hashes that shows any edit, deletion or insertion."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from wholeplace import audit
+from wholeplace.auth.actor import Actor
+
+
+def write_entries(sessions: sessionmaker[Session], count: int) -> None:
+    with sessions() as session, session.begin():
+        for number in range(count):
+            audit.record(session, Actor.console(), "test.entry", object_type="thing", object_id=number)
+
+
+def tamper(engine: Engine, sql: str) -> None:
+    """Change the table by hand, as someone with the database's keys could, triggers out of the way."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            connection.execute(text(sql))
+        else:
+            connection.execute(text("DROP TRIGGER audit_entries_no_update"))
+            connection.execute(text("DROP TRIGGER audit_entries_no_delete"))
+            connection.execute(text(sql))
+
+
+def first_break(sessions: sessionmaker[Session]) -> audit.ChainBreak | None:
+    with sessions() as session:
+        return audit.verify(session)
+
+
+def test_an_untouched_chain_verifies(sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 5)
+    assert first_break(sessions) is None
+
+
+def test_each_entry_holds_the_hash_of_the_one_before(sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 3)
+    with sessions() as session:
+        entries = session.query(audit.AuditEntry).order_by(audit.AuditEntry.seq).all()
+    assert entries[0].prev_hash == audit.GENESIS
+    assert [entry.prev_hash for entry in entries[1:]] == [entry.hash for entry in entries[:-1]]
+    assert all(len(entry.hash) == 64 for entry in entries)
+
+
+def test_an_edited_entry_is_named(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 5)
+    tamper(engine, "UPDATE audit_entries SET actor = 'someone else' WHERE seq = 3")
+    chain_break = first_break(sessions)
+    assert chain_break is not None
+    assert chain_break.seq == 3
+    assert "changed" in chain_break.reason
+
+
+def test_a_deleted_entry_is_found(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 5)
+    tamper(engine, "DELETE FROM audit_entries WHERE seq = 2")
+    chain_break = first_break(sessions)
+    assert chain_break is not None and chain_break.seq == 3
+
+
+def test_an_entry_cut_off_the_end_is_found(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 5)
+    tamper(engine, "DELETE FROM audit_entries WHERE seq = 5")
+    chain_break = first_break(sessions)
+    assert chain_break is not None
+    assert "ends at entry 4 but 5 were written" in str(chain_break)
+
+
+def test_an_inserted_entry_is_found(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 3)
+    with sessions() as session:
+        second = session.query(audit.AuditEntry).filter_by(seq=2).one()
+        fake_hash = "f" * 64
+        values = {"at": second.at, "prev": second.prev_hash, "hash": fake_hash}
+    tamper(engine, "UPDATE audit_entries SET seq = seq + 10 WHERE seq >= 2")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO audit_entries (seq, at, actor, action, outcome, detail, prev_hash, hash) "
+            "VALUES (2, :at, 'intruder', 'test.entry', 'allowed', '{}', :prev, :hash)"), values)
+    chain_break = first_break(sessions)
+    assert chain_break is not None and chain_break.seq == 2
+
+
+def test_the_database_refuses_to_edit_or_delete_entries(sessions: sessionmaker[Session]) -> None:
+    write_entries(sessions, 2)
+    for statement in ("UPDATE audit_entries SET actor = 'x'", "DELETE FROM audit_entries"):
+        with sessions() as session, pytest.raises(DBAPIError, match="append-only"), session.begin():
+            session.execute(text(statement))
+    assert first_break(sessions) is None
