@@ -19,20 +19,15 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from wholeplace.auth import service as auth_service
-from wholeplace.auth.actor import Actor
-from wholeplace.auth.model import Role, User
 from wholeplace.db import Base, make_engine, normalise_url, session_factory
 from wholeplace.migrate import upgrade
 from wholeplace.models import import_all_models
-from wholeplace.partners.model import Organisation, OrganisationKind
 from wholeplace.settings import Settings
 from wholeplace.web.app import create_app
 
 import_all_models()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("WHOLEPLACE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-PASSWORD = "correct horse battery staple"
 
 
 def unavailable(reason: str) -> None:
@@ -75,7 +70,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_engine(worker: str) -> Iterator[Engine]:
     try:
         url = _worker_database(PG_URL, worker)
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server means "unavailable"
+    except Exception as error:
         unavailable(f"PostgreSQL is not reachable at {PG_URL}: {error}")
     engine = make_engine(url)
     upgrade(engine)
@@ -92,8 +87,9 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.sqlite),
-                        pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         path = tmp_path / "wholeplace.db"
@@ -119,23 +115,6 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield db_session
 
 
-def make_organisation(session: Session, name: str = "Essex County Council", identifier: str = "GB-LAE-ESX",
-                      kind: OrganisationKind = OrganisationKind.COUNTY_COUNCIL) -> Organisation:
-    organisation = Organisation(identifier=identifier, name=name, kind=kind)
-    session.add(organisation)
-    session.flush()
-    return organisation
-
-
-def make_user(session: Session, *roles: Role, email: str = "officer@essex.example",
-              organisation: Organisation | None = None, password: str = PASSWORD) -> User:
-    organisation = organisation or session.query(Organisation).order_by(Organisation.id).first() \
-        or make_organisation(session)
-    return auth_service.create_user(session, Actor.console(), email=email, name="A Officer",
-                                    organisation_identifier=organisation.identifier,
-                                    roles=roles or [Role.VIEWER], password=password)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path}/unused.db", max_failed_sign_ins=3, lockout_minutes=15)
@@ -145,14 +124,6 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
     with TestClient(create_app(settings, sessions)) as test_client:
         yield test_client
-
-
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
-    client.get("/sign-in")
-    response = client.post("/sign-in", data={"email": email, "password": password,
-                                             "csrf_token": client.cookies["wholeplace_csrf"], "next": "/"},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
 
 
 _BACKEND_ID = re.compile(r"\[(?:[^\]]*-)?(sqlite|postgres)(?:-[^\]]*)?\]")
@@ -172,5 +143,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             elif report.when == "call":
                 ran[match[1]] += 1
     terminalreporter.write_sep("=", "database tests")
-    terminalreporter.write_line(f"ran on SQLite: {ran['sqlite']}, on PostgreSQL: {ran['postgres']}; "
-                                f"skipped on SQLite: {skipped['sqlite']}, on PostgreSQL: {skipped['postgres']}")
+    terminalreporter.write_line(
+        f"ran on SQLite: {ran['sqlite']}, on PostgreSQL: {ran['postgres']}; "
+        f"skipped on SQLite: {skipped['sqlite']}, on PostgreSQL: {skipped['postgres']}"
+    )

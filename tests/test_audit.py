@@ -80,9 +80,13 @@ def test_an_inserted_entry_is_found(engine: Engine, sessions: sessionmaker[Sessi
         values = {"at": second.at, "prev": second.prev_hash, "hash": fake_hash}
     tamper(engine, "UPDATE audit_entries SET seq = seq + 10 WHERE seq >= 2")
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO audit_entries (seq, at, actor, action, outcome, detail, prev_hash, hash) "
-            "VALUES (2, :at, 'intruder', 'test.entry', 'allowed', '{}', :prev, :hash)"), values)
+        connection.execute(
+            text(
+                "INSERT INTO audit_entries (seq, at, actor, action, outcome, detail, prev_hash, hash) "
+                "VALUES (2, :at, 'intruder', 'test.entry', 'allowed', '{}', :prev, :hash)"
+            ),
+            values,
+        )
     chain_break = first_break(sessions)
     assert chain_break is not None and chain_break.seq == 2
 

@@ -138,9 +138,7 @@ def verify(session: Session) -> ChainBreak | None:
         if entry.seq != expected_seq:
             return ChainBreak(entry.seq, entry.id, f"expected entry {expected_seq} here: entries are missing")
         if entry.prev_hash != previous_hash:
-            return ChainBreak(
-                entry.seq, entry.id, "does not follow the entry before it: one was deleted or inserted"
-            )
+            return ChainBreak(entry.seq, entry.id, "does not follow the entry before it: one was deleted or inserted")
         if entry.computed_hash() != entry.hash:
             return ChainBreak(entry.seq, entry.id, "its contents were changed after it was written")
         previous_hash, expected_seq = entry.hash, expected_seq + 1

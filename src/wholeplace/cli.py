@@ -23,8 +23,9 @@ from wholeplace.partners.engine import parse_kind
 from wholeplace.problems import InvalidInput, WholeplaceError
 from wholeplace.settings import get_settings
 
-app = typer.Typer(help="Whole Place Community Budgets: partners, funds, business cases, casework, outcomes.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Whole Place Community Budgets: partners, funds, business cases, casework, outcomes.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 users_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
 partners_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
@@ -72,13 +73,27 @@ def users_create(
     name: Annotated[str, typer.Option(help="Full name")],
     organisation: Annotated[str, typer.Option(help="Identifier of the user's partner organisation")],
     role: Annotated[list[str], typer.Option(help="A role; repeat for several")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="At least 12 characters; asked for when not given")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 12 characters; asked for when not given",
+        ),
+    ],
 ) -> None:
     """Add a user to a partner organisation."""
     with unit_of_work() as session:
-        user = auth_service.create_user(session, Actor.console(), email=email, name=name,
-                                        organisation_identifier=organisation, roles=role, password=password)
+        user = auth_service.create_user(
+            session,
+            Actor.console(),
+            email=email,
+            name=name,
+            organisation_identifier=organisation,
+            roles=role,
+            password=password,
+        )
         out.print(f"Created {user.email} in {user.organisation.name} with roles {', '.join(sorted(user.roles))}")
 
 
@@ -125,11 +140,17 @@ def partners_list(
         table = Table("Identifier", "Name", "Kind", "Part of", "Area")
         page_number, shown = 1, 0
         while True:
-            page = partners_service.list_organisations(session, Actor.console(), page=page_number,
-                                                       page_size=500, kind=parsed_kind, search=search)
+            page = partners_service.list_organisations(
+                session, Actor.console(), page=page_number, page_size=500, kind=parsed_kind, search=search
+            )
             for org in page.items:
-                table.add_row(org.identifier, org.name, org.kind.label,
-                              org.parent.name if org.parent else "", org.area.name if org.area else "")
+                table.add_row(
+                    org.identifier,
+                    org.name,
+                    org.kind.label,
+                    org.parent.name if org.parent else "",
+                    org.area.name if org.area else "",
+                )
             shown += len(page.items)
             if not page.has_next:
                 break

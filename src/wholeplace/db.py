@@ -89,5 +89,10 @@ def utcnow() -> dt.datetime:
 
 def enum_of(enum_class: type[StrEnum], length: int) -> Enum:
     """A column of an enum's values (not its member names), as VARCHAR on both databases."""
-    return Enum(enum_class, native_enum=False, length=length, validate_strings=True,
-                values_callable=lambda members: [member.value for member in members])
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )

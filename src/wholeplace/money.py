@@ -129,9 +129,7 @@ def apportion(total: Money, weights: Sequence[Weight]) -> list[Money]:
     exact_shares = [abs(total.pence) * weight / weight_sum for weight in exact_weights]
     parts = [share.numerator // share.denominator for share in exact_shares]
     left_over = abs(total.pence) - sum(parts)
-    by_remainder = sorted(
-        range(len(parts)), key=lambda index: (-(exact_shares[index] - parts[index]), index)
-    )
+    by_remainder = sorted(range(len(parts)), key=lambda index: (-(exact_shares[index] - parts[index]), index))
     for index in by_remainder[:left_over]:
         parts[index] += 1
     return [Money(sign * part) for part in parts]

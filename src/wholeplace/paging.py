@@ -55,5 +55,11 @@ class PageOut(BaseModel, Generic[T]):
 
     @classmethod
     def of(cls, page: Page[object], items: list[T]) -> PageOut[T]:
-        return cls(items=items, page=page.page, page_size=page.page_size, total=page.total,
-                   pages=page.pages, has_next=page.has_next)
+        return cls(
+            items=items,
+            page=page.page,
+            page_size=page.page_size,
+            total=page.total,
+            pages=page.pages,
+            has_next=page.has_next,
+        )

@@ -23,9 +23,7 @@ class Settings(BaseSettings):
         description="Always mark cookies Secure (they are marked Secure anyway when served over https).",
     )
     session_hours: int = Field(default=8, description="Hours a sign-in lasts without use.")
-    max_failed_sign_ins: int = Field(
-        default=5, description="Failed sign-ins in a row that lock an account."
-    )
+    max_failed_sign_ins: int = Field(default=5, description="Failed sign-ins in a row that lock an account.")
     lockout_minutes: int = Field(default=15, description="Minutes an account stays locked.")
     page_size: int = Field(default=50, description="Rows per page in lists and API responses.")
     static_dir: Path = Field(

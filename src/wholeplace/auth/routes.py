@@ -44,13 +44,22 @@ def sign_in(request: Request, session: DbSession, settings: AppSettings, form: C
         if result.user is not None:
             token = service.start_session(session, settings, result.user)
             response = RedirectResponse(target, status_code=303)
-            response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                                secure=cookies_secure(request), max_age=settings.session_hours * 3600)
+            response.set_cookie(
+                SESSION_COOKIE,
+                token,
+                httponly=True,
+                samesite="lax",
+                secure=cookies_secure(request),
+                max_age=settings.session_hours * 3600,
+            )
             return response
         problems.append(Problem("email", result.message))
-    return render(request, "auth/sign_in.html",
-                  {"title": "Sign in", "next": target, "values": {"email": email}, **error_summary(problems)},
-                  status_code=401 if len(problems) == 1 and problems[0].where == "email" else 422)
+    return render(
+        request,
+        "auth/sign_in.html",
+        {"title": "Sign in", "next": target, "values": {"email": email}, **error_summary(problems)},
+        status_code=401 if len(problems) == 1 and problems[0].where == "email" else 422,
+    )
 
 
 @pages.post("/sign-out")
@@ -70,8 +79,12 @@ def _account_page(request: Request, session: DbSession, actor: PageActor, **cont
     user = service.user_by_email(session, actor.label)
     tokens = service.list_tokens(session, actor)
     status = 422 if context.get("error_list") else 200
-    return render(request, "auth/account.html", {"title": "Your account", "user": user, "tokens": tokens,
-                                                 **context}, status_code=status)
+    return render(
+        request,
+        "auth/account.html",
+        {"title": "Your account", "user": user, "tokens": tokens, **context},
+        status_code=status,
+    )
 
 
 @pages.post("/account/tokens", response_class=HTMLResponse)

@@ -82,8 +82,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.created", object_type="user", object_id=user.id,
-                 email=email, roles=sorted(set(role_values)))
+    audit.record(
+        session,
+        actor,
+        "user.created",
+        object_type="user",
+        object_id=user.id,
+        email=email,
+        roles=sorted(set(role_values)),
+    )
     return user
 
 
@@ -108,13 +115,21 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
     user = session.scalar(select(User).where(User.email == email).with_for_update())
     if user is None:
         _password_matches(_DUMMY_HASH, password)
-        audit.record(session, Actor.anonymous(email or "anonymous"), "sign_in", outcome=Outcome.REFUSED,
-                     reason="unknown email")
+        audit.record(
+            session, Actor.anonymous(email or "anonymous"), "sign_in", outcome=Outcome.REFUSED, reason="unknown email"
+        )
         return SignInResult(None, "Enter a correct email address and password")
     actor = Actor.of(user)
     if user.locked_until is not None and user.locked_until > now:
-        audit.record(session, actor, "sign_in", object_type="user", object_id=user.id,
-                     outcome=Outcome.REFUSED, reason="account locked")
+        audit.record(
+            session,
+            actor,
+            "sign_in",
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.REFUSED,
+            reason="account locked",
+        )
         return SignInResult(None, _locked_message(user.locked_until, now))
     if not user.active or not _password_matches(user.password_hash, password):
         user.failed_sign_ins += 1
@@ -123,8 +138,9 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
             user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
             user.failed_sign_ins = 0
             reason += "; account locked"
-        audit.record(session, actor, "sign_in", object_type="user", object_id=user.id,
-                     outcome=Outcome.REFUSED, reason=reason)
+        audit.record(
+            session, actor, "sign_in", object_type="user", object_id=user.id, outcome=Outcome.REFUSED, reason=reason
+        )
         if user.locked_until is not None and user.locked_until > now:
             return SignInResult(None, _locked_message(user.locked_until, now))
         return SignInResult(None, "Enter a correct email address and password")
@@ -145,18 +161,22 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
     minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-    return (f"Your account is locked after too many failed sign-ins. Try again in {minutes} minutes, "
-            "or ask an administrator")
+    return (
+        f"Your account is locked after too many failed sign-ins. Try again in {minutes} minutes, "
+        "or ask an administrator"
+    )
 
 
 def start_session(session: Session, settings: Settings, user: User) -> str:
     """A new browser session for a signed-in user; returns the cookie value."""
     token = secrets.token_urlsafe(32)
-    session.add(WebSession(
-        token_hash=_digest(token),
-        user_id=user.id,
-        expires_at=utcnow() + dt.timedelta(hours=settings.session_hours),
-    ))
+    session.add(
+        WebSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            expires_at=utcnow() + dt.timedelta(hours=settings.session_hours),
+        )
+    )
     return token
 
 
@@ -193,9 +213,9 @@ def create_token(session: Session, actor: Actor, *, name: str) -> tuple[ApiToken
 
 
 def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
-    return list(session.scalars(
-        select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.created_at.desc())
-    ))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.created_at.desc()))
+    )
 
 
 def revoke_token(session: Session, actor: Actor, *, token_id: int) -> ApiToken:

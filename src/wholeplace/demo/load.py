@@ -32,9 +32,13 @@ class DemoUser:
 def demo_users(organisation_for_role: dict[Role, str]) -> list[DemoUser]:
     """One sign-in per role; the passwords are published in the README, so this is for demos only."""
     return [
-        DemoUser(role, f"{role.value.replace('_', '.')}@demo.wholeplace.test",
-                 f"Demo {role.value.replace('_', ' ')}", organisation_for_role[role],
-                 f"{role.value}-demo-2013")
+        DemoUser(
+            role,
+            f"{role.value.replace('_', '.')}@demo.wholeplace.test",
+            f"Demo {role.value.replace('_', ' ')}",
+            organisation_for_role[role],
+            f"{role.value}-demo-2013",
+        )
         for role in Role
     ]
 
@@ -66,11 +70,23 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
     users = demo_users(_organisations_for_roles(session))
     for user in users:
         if session.scalar(select(User).where(User.email == user.email)) is None:
-            auth_service.create_user(session, actor, email=user.email, name=user.name,
-                                     organisation_identifier=user.organisation, roles=[user.role],
-                                     password=user.password)
-    audit.record(session, actor, "demo.loaded", areas_created=areas_created,
-                 partners_created=report.created, partners_updated=report.updated)
+            auth_service.create_user(
+                session,
+                actor,
+                email=user.email,
+                name=user.name,
+                organisation_identifier=user.organisation,
+                roles=[user.role],
+                password=user.password,
+            )
+    audit.record(
+        session,
+        actor,
+        "demo.loaded",
+        areas_created=areas_created,
+        partners_created=report.created,
+        partners_updated=report.updated,
+    )
     return users
 
 
@@ -78,15 +94,15 @@ def _organisations_for_roles(session: Session) -> dict[Role, str]:
     """Put each demo user where that role sits in the seed papers; the county council by default."""
 
     def first_of(kind: OrganisationKind) -> str | None:
-        return session.scalar(select(Organisation.identifier).where(Organisation.kind == kind)
-                              .order_by(Organisation.name).limit(1))
+        return session.scalar(
+            select(Organisation.identifier).where(Organisation.kind == kind).order_by(Organisation.name).limit(1)
+        )
 
     choices = {
         Role.DECISION_MAKER: first_of(OrganisationKind.POLICE_AND_CRIME_COMMISSIONER),
         Role.KEY_WORKER: first_of(OrganisationKind.POLICE_FORCE),
         Role.TEAM_MANAGER: first_of(OrganisationKind.POLICE_FORCE),
-        Role.PROGRAMME: session.scalar(select(Organisation.identifier)
-                                       .where(Organisation.name.like("Tendring%"))),
+        Role.PROGRAMME: session.scalar(select(Organisation.identifier).where(Organisation.name.like("Tendring%"))),
         Role.VIEWER: first_of(OrganisationKind.UNITARY_AUTHORITY),
     }
     county = first_of(OrganisationKind.COUNTY_COUNCIL)

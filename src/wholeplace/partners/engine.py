@@ -47,10 +47,12 @@ def check_organisation(values: Mapping[str, str | None]) -> tuple[OrganisationDr
     if not identifier:
         problems.append(Problem("identifier", "Enter an identifier, like GB-LAE-ESX"))
     elif not ORG_ID.match(identifier):
-        problems.append(Problem(
-            "identifier",
-            f"'{identifier}' is not an org-id identifier: write the list code then the identifier, like GB-LAE-ESX",
-        ))
+        problems.append(
+            Problem(
+                "identifier",
+                f"'{identifier}' is not an org-id identifier: write the list code then the identifier, like GB-LAE-ESX",
+            )
+        )
     if not name:
         problems.append(Problem("name", "Enter a name"))
     elif len(name) > 200:
@@ -59,8 +61,13 @@ def check_organisation(values: Mapping[str, str | None]) -> tuple[OrganisationDr
     if not kind_text:
         problems.append(Problem("kind", "Select the kind of organisation"))
     elif kind is None:
-        problems.append(Problem("kind", f"'{kind_text}' is not a kind of organisation. Use one of: "
-                                        + ", ".join(k.value for k in OrganisationKind)))
+        problems.append(
+            Problem(
+                "kind",
+                f"'{kind_text}' is not a kind of organisation. Use one of: "
+                + ", ".join(k.value for k in OrganisationKind),
+            )
+        )
     if parent is not None and parent == identifier:
         problems.append(Problem("parent_identifier", "An organisation cannot be its own parent"))
     if area is not None and not ONS_CODE.match(area):
@@ -81,8 +88,10 @@ def read_partners_csv(text: str, filename: str) -> tuple[list[tuple[int, Organis
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     unknown = [column for column in header if column not in FIELDS]
     problems = [Problem(f"{filename}, row 1", f"The column '{column}' is missing") for column in missing]
-    problems += [Problem(f"{filename}, row 1", f"'{column}' is not a column we know. Columns are: "
-                         + ", ".join(FIELDS)) for column in unknown]
+    problems += [
+        Problem(f"{filename}, row 1", f"'{column}' is not a column we know. Columns are: " + ", ".join(FIELDS))
+        for column in unknown
+    ]
     drafts: list[tuple[int, OrganisationDraft]] = []
     first_row_of: dict[str, int] = {}
     for row_number, row in enumerate(reader, start=2):
@@ -93,12 +102,15 @@ def read_partners_csv(text: str, filename: str) -> tuple[list[tuple[int, Organis
         values = {(key or "").strip(): value for key, value in row.items()}
         draft, row_problems = check_organisation(values)
         # A missing column is reported once, above, not again on every row.
-        problems += [Problem(f"{where}, column '{p.where}'", p.message)
-                     for p in row_problems if p.where not in missing]
+        problems += [Problem(f"{where}, column '{p.where}'", p.message) for p in row_problems if p.where not in missing]
         identifier = (values.get("identifier") or "").strip()
         if identifier in first_row_of:
-            problems.append(Problem(f"{where}, column 'identifier'",
-                                    f"{identifier} is already on row {first_row_of[identifier]}: list each partner once"))
+            problems.append(
+                Problem(
+                    f"{where}, column 'identifier'",
+                    f"{identifier} is already on row {first_row_of[identifier]}: list each partner once",
+                )
+            )
         elif identifier:
             first_row_of[identifier] = row_number
             if draft is not None:

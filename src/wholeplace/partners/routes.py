@@ -26,11 +26,19 @@ PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page"
 
 
 @api.get("/organisations", response_model=PageOut[OrganisationOut])
-def api_list(session: DbSession, actor: ApiActor, settings: AppSettings, page: PageNumber = 1,
-             page_size: PageSize = None, kind: str | None = None, q: str | None = None) -> PageOut[OrganisationOut]:
+def api_list(
+    session: DbSession,
+    actor: ApiActor,
+    settings: AppSettings,
+    page: PageNumber = 1,
+    page_size: PageSize = None,
+    kind: str | None = None,
+    q: str | None = None,
+) -> PageOut[OrganisationOut]:
     """Partner organisations by name, a page at a time; filter by kind or search name and identifier."""
-    found = service.list_organisations(session, actor, page=page, page_size=page_size or settings.page_size,
-                                       kind=_kind_filter(kind), search=q)
+    found = service.list_organisations(
+        session, actor, page=page, page_size=page_size or settings.page_size, kind=_kind_filter(kind), search=q
+    )
     return PageOut.of(found, [OrganisationOut.of(org) for org in found.items])
 
 
@@ -66,14 +74,30 @@ def _kind_filter(kind: str | None):  # type: ignore[no-untyped-def]
 
 
 @pages.get("/partners", response_class=HTMLResponse)
-def list_page(request: Request, session: DbSession, actor: PageActor, settings: AppSettings,
-              page: PageNumber = 1, q: str | None = None, kind: str | None = None) -> HTMLResponse:
-    found = service.list_organisations(session, actor, page=page, page_size=settings.page_size,
-                                       kind=_kind_filter(kind), search=q)
-    return render(request, "partners/list.html", {
-        "title": "Partners", "found": found, "q": q or "", "kind": kind or "", "kinds": KIND_LABELS,
-        "can_edit": allowed(actor, "partners.edit"),
-    })
+def list_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    settings: AppSettings,
+    page: PageNumber = 1,
+    q: str | None = None,
+    kind: str | None = None,
+) -> HTMLResponse:
+    found = service.list_organisations(
+        session, actor, page=page, page_size=settings.page_size, kind=_kind_filter(kind), search=q
+    )
+    return render(
+        request,
+        "partners/list.html",
+        {
+            "title": "Partners",
+            "found": found,
+            "q": q or "",
+            "kind": kind or "",
+            "kinds": KIND_LABELS,
+            "can_edit": allowed(actor, "partners.edit"),
+        },
+    )
 
 
 @pages.get("/partners/new", response_class=HTMLResponse)
@@ -96,11 +120,16 @@ def create(request: Request, session: DbSession, actor: PageActor, form: Checked
 @pages.get("/partners/{organisation_id}", response_class=HTMLResponse)
 def detail_page(request: Request, session: DbSession, actor: PageActor, organisation_id: int) -> HTMLResponse:
     organisation = service.get_organisation(session, actor, organisation_id)
-    return render(request, "partners/detail.html", {
-        "title": organisation.name, "organisation": organisation,
-        "children": service.children_of(session, actor, organisation_id),
-        "can_edit": allowed(actor, "partners.edit"),
-    })
+    return render(
+        request,
+        "partners/detail.html",
+        {
+            "title": organisation.name,
+            "organisation": organisation,
+            "children": service.children_of(session, actor, organisation_id),
+            "can_edit": allowed(actor, "partners.edit"),
+        },
+    )
 
 
 @pages.get("/partners/{organisation_id}/edit", response_class=HTMLResponse)
@@ -112,8 +141,7 @@ def edit_page(request: Request, session: DbSession, actor: PageActor, organisati
 
 
 @pages.post("/partners/{organisation_id}/edit", response_model=None)
-def update(request: Request, session: DbSession, actor: PageActor, form: CheckedForm,
-           organisation_id: int) -> Response:
+def update(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, organisation_id: int) -> Response:
     values = _form_values(form)
     try:
         with session.begin_nested():
@@ -128,13 +156,29 @@ def _form_values(form: FormData) -> dict[str, str | None]:
     return {field: str(form.get(field, "")).strip() or None for field in FIELDS}
 
 
-def _form(request: Request, session: DbSession, actor: Actor, *, organisation: Organisation | None,
-          values: dict[str, object], problems: InvalidInput | None = None) -> HTMLResponse:
+def _form(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    *,
+    organisation: Organisation | None,
+    values: dict[str, object],
+    problems: InvalidInput | None = None,
+) -> HTMLResponse:
     others = service.list_organisations(session, actor, page=1, page_size=500).items
     context = error_summary(problems.problems, {"kind": "kind", "area_code": "area_code"}) if problems else {}
     title = f"Change {organisation.name}" if organisation else "Add a partner"
-    return render(request, "partners/form.html", {
-        "title": title, "organisation": organisation, "values": values, "kinds": KIND_LABELS,
-        "parents": [org for org in others if organisation is None or org.id != organisation.id],
-        "areas": service.list_areas(session, actor), **context,
-    }, status_code=422 if problems else 200)
+    return render(
+        request,
+        "partners/form.html",
+        {
+            "title": title,
+            "organisation": organisation,
+            "values": values,
+            "kinds": KIND_LABELS,
+            "parents": [org for org in others if organisation is None or org.id != organisation.id],
+            "areas": service.list_areas(session, actor),
+            **context,
+        },
+        status_code=422 if problems else 200,
+    )

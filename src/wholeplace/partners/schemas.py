@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from wholeplace.partners.model import Area, Organisation
+
 
 class OrganisationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -63,5 +65,6 @@ class AreaOut(BaseModel):
 
     @classmethod
     def of(cls, area: Area) -> AreaOut:
-        return cls(code=area.code, name=area.name, kind=area.kind.value,
-                   parent_code=area.parent.code if area.parent else None)
+        return cls(
+            code=area.code, name=area.name, kind=area.kind.value, parent_code=area.parent.code if area.parent else None
+        )

@@ -45,9 +45,11 @@ def get_organisation(session: Session, actor: Actor, organisation_id: int) -> Or
 
 def children_of(session: Session, actor: Actor, organisation_id: int) -> list[Organisation]:
     require(actor, "partners.view", object_type="organisation", object_id=organisation_id)
-    return list(session.scalars(
-        select(Organisation).where(Organisation.parent_id == organisation_id).order_by(Organisation.name)
-    ))
+    return list(
+        session.scalars(
+            select(Organisation).where(Organisation.parent_id == organisation_id).order_by(Organisation.name)
+        )
+    )
 
 
 def list_areas(session: Session, actor: Actor) -> list[Area]:
@@ -63,8 +65,15 @@ def create_organisation(session: Session, actor: Actor, values: Mapping[str, str
     _apply(session, organisation, draft, where="")
     session.add(organisation)
     session.flush()
-    audit.record(session, actor, "organisation.created", object_type="organisation",
-                 object_id=organisation.id, identifier=draft.identifier, name=draft.name)
+    audit.record(
+        session,
+        actor,
+        "organisation.created",
+        object_type="organisation",
+        object_id=organisation.id,
+        identifier=draft.identifier,
+        name=draft.name,
+    )
     return organisation
 
 
@@ -80,10 +89,12 @@ def update_organisation(
     draft = _checked({**before, **changes})
     _apply(session, organisation, draft, where="")
     session.flush()
-    changed = {field: [before[field], value] for field, value in _values_of(organisation).items()
-               if before[field] != value}
-    audit.record(session, actor, "organisation.updated", object_type="organisation",
-                 object_id=organisation.id, changed=changed)
+    changed = {
+        field: [before[field], value] for field, value in _values_of(organisation).items() if before[field] != value
+    }
+    audit.record(
+        session, actor, "organisation.updated", object_type="organisation", object_id=organisation.id, changed=changed
+    )
     return organisation
 
 
@@ -116,8 +127,15 @@ def import_organisations(session: Session, actor: Actor, *, text: str, filename:
     for row, draft in drafts:
         _apply(session, existing[draft.identifier], draft, where=f"{filename}, row {row}, ")
     session.flush()
-    audit.record(session, actor, "organisations.imported", object_type="organisation",
-                 filename=filename, created=created, updated=updated)
+    audit.record(
+        session,
+        actor,
+        "organisations.imported",
+        object_type="organisation",
+        filename=filename,
+        created=created,
+        updated=updated,
+    )
     return ImportReport(created, updated)
 
 
@@ -141,10 +159,12 @@ def _values_of(organisation: Organisation) -> dict[str, str | None]:
 def _apply(session: Session, organisation: Organisation, draft: OrganisationDraft, *, where: str) -> None:
     """Set an organisation's fields from a checked draft, resolving parent and area by their codes."""
     problems = []
-    clash = session.scalar(select(Organisation).where(
-        or_(Organisation.identifier == draft.identifier, Organisation.name == draft.name),
-        Organisation.id != organisation.id if organisation.id else True,
-    ))
+    clash = session.scalar(
+        select(Organisation).where(
+            or_(Organisation.identifier == draft.identifier, Organisation.name == draft.name),
+            Organisation.id != organisation.id if organisation.id else True,
+        )
+    )
     if clash is not None:
         field = "identifier" if clash.identifier == draft.identifier else "name"
         value = draft.identifier if field == "identifier" else draft.name
@@ -153,11 +173,16 @@ def _apply(session: Session, organisation: Organisation, draft: OrganisationDraf
     if draft.parent_identifier:
         parent = session.scalar(select(Organisation).where(Organisation.identifier == draft.parent_identifier))
         if parent is None:
-            problems.append(Problem(f"{where}parent_identifier",
-                                    f"There is no partner with identifier {draft.parent_identifier}"))
+            problems.append(
+                Problem(f"{where}parent_identifier", f"There is no partner with identifier {draft.parent_identifier}")
+            )
         elif organisation.id is not None and _is_descendant(parent, organisation.id):
-            problems.append(Problem(f"{where}parent_identifier",
-                                    f"{parent.name} is part of this organisation, so it cannot be its parent"))
+            problems.append(
+                Problem(
+                    f"{where}parent_identifier",
+                    f"{parent.name} is part of this organisation, so it cannot be its parent",
+                )
+            )
     area = None
     if draft.area_code:
         area = session.scalar(select(Area).where(Area.code == draft.area_code))
@@ -193,15 +218,20 @@ def _reference_problems(
     for row, draft in drafts:
         where = f"{filename}, row {row}, column"
         if draft.parent_identifier and draft.parent_identifier not in known_identifiers:
-            problems.append(Problem(f"{where} 'parent_identifier'",
-                                    f"There is no partner with identifier {draft.parent_identifier}"))
+            problems.append(
+                Problem(
+                    f"{where} 'parent_identifier'", f"There is no partner with identifier {draft.parent_identifier}"
+                )
+            )
         if draft.area_code and draft.area_code not in known_areas:
             problems.append(Problem(f"{where} 'area_code'", f"There is no area with ONS code {draft.area_code}"))
         if draft.name in first_row_of_name:
-            problems.append(Problem(f"{where} 'name'",
-                                    f"{draft.name} is already on row {first_row_of_name[draft.name]}"))
+            problems.append(
+                Problem(f"{where} 'name'", f"{draft.name} is already on row {first_row_of_name[draft.name]}")
+            )
         elif names_in_db.get(draft.name, draft.identifier) != draft.identifier:
-            problems.append(Problem(f"{where} 'name'",
-                                    f"{draft.name} is already the name of partner {names_in_db[draft.name]}"))
+            problems.append(
+                Problem(f"{where} 'name'", f"{draft.name} is already the name of partner {names_in_db[draft.name]}")
+            )
         first_row_of_name.setdefault(draft.name, row)
     return problems

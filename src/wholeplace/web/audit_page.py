@@ -34,23 +34,38 @@ class AuditEntryOut(BaseModel):
 
     @classmethod
     def of(cls, entry: audit.AuditEntry) -> AuditEntryOut:
-        return cls(seq=entry.seq, at=entry.at, actor=entry.actor, organisation_id=entry.organisation_id,
-                   action=entry.action, object_type=entry.object_type, object_id=entry.object_id,
-                   purpose=entry.purpose, outcome=entry.outcome, detail=json.loads(entry.detail), hash=entry.hash)
+        return cls(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            organisation_id=entry.organisation_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            purpose=entry.purpose,
+            outcome=entry.outcome,
+            detail=json.loads(entry.detail),
+            hash=entry.hash,
+        )
 
 
 @api.get("/audit", response_model=PageOut[AuditEntryOut])
-def api_entries(session: DbSession, actor: ApiActor, settings: AppSettings,
-                page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
-                action: str | None = None) -> PageOut[AuditEntryOut]:
+def api_entries(
+    session: DbSession,
+    actor: ApiActor,
+    settings: AppSettings,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
+    action: str | None = None,
+) -> PageOut[AuditEntryOut]:
     """Audit entries, newest first."""
     found = audit.list_entries(session, actor, page=page, page_size=page_size or settings.page_size, action=action)
     return PageOut.of(found, [AuditEntryOut.of(entry) for entry in found.items])
 
 
 @pages.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: DbSession, actor: PageActor, settings: AppSettings,
-               page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+def audit_page(
+    request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: Annotated[int, Query(ge=1)] = 1
+) -> HTMLResponse:
     found = audit.list_entries(session, actor, page=page, page_size=settings.page_size)
-    return render(request, "audit.html", {"title": "Audit trail", "found": found,
-                                          "chain_break": audit.verify(session)})
+    return render(request, "audit.html", {"title": "Audit trail", "found": found, "chain_break": audit.verify(session)})

@@ -51,8 +51,13 @@ def _is_api(request: Request) -> bool:
 def error_response(request: Request, status: int, problems: list[Problem]) -> Response:
     title = TITLES.get(status, "Error")
     if _is_api(request):
-        body = {"error": {"status": status, "title": title,
-                          "problems": [{"where": p.where, "message": p.message} for p in problems]}}
+        body = {
+            "error": {
+                "status": status,
+                "title": title,
+                "problems": [{"where": p.where, "message": p.message} for p in problems],
+            }
+        }
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body, status_code=status, headers=headers)
     if status == 401:

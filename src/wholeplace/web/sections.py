@@ -60,12 +60,16 @@ def _section(slug: str):  # type: ignore[no-untyped-def]
     title, summary, items = COMING[slug]
 
     def page(request: Request, actor: PageActor) -> HTMLResponse:
-        return render(request, "section.html", {"title": title, "summary": summary, "items": items,
-                                                "section": slug})
+        return render(request, "section.html", {"title": title, "summary": summary, "items": items, "section": slug})
 
     return page
 
 
 for _slug in COMING:
-    pages.add_api_route(f"/{_slug}", _section(_slug), methods=["GET"], response_class=HTMLResponse,
-                        name=f"section_{_slug.replace('-', '_')}")
+    pages.add_api_route(
+        f"/{_slug}",
+        _section(_slug),
+        methods=["GET"],
+        response_class=HTMLResponse,
+        name=f"section_{_slug.replace('-', '_')}",
+    )

@@ -49,8 +49,9 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         if not request.url.path.startswith(("/api/", "/assets/", "/static/")):
             response.headers.setdefault("Cache-Control", "no-store")
         if csrf_cookie is None:
-            response.set_cookie(CSRF_COOKIE, request.state.csrf_token, httponly=True, samesite="strict",
-                                secure=cookies_secure(request))
+            response.set_cookie(
+                CSRF_COOKIE, request.state.csrf_token, httponly=True, samesite="strict", secure=cookies_secure(request)
+            )
         return response
 
 

@@ -33,16 +33,20 @@ def _pounds(pence: int | None) -> str:
 
 def sections_nav(current_path: str) -> list[dict[str, Any]]:
     """Service navigation items, marking the section the page is in."""
-    return [{"href": href, "text": text, "active": current_path == href or current_path.startswith(href + "/")}
-            for _slug, text, href in SECTIONS]
+    return [
+        {"href": href, "text": text, "active": current_path == href or current_path.startswith(href + "/")}
+        for _slug, text, href in SECTIONS
+    ]
 
 
 def make_environment() -> Environment:
     environment = Environment(
-        loader=ChoiceLoader([
-            FileSystemLoader([str(directory) for directory in TEMPLATE_DIRS]),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]),
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader([str(directory) for directory in TEMPLATE_DIRS]),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -58,8 +62,7 @@ templates = Jinja2Templates(env=make_environment())
 def error_summary(problems: list[Problem], field_ids: dict[str, str] | None = None) -> dict[str, Any]:
     """Problems as GOV.UK error summary items and per-field messages (`errors[field]`)."""
     field_ids = field_ids or {}
-    items = [{"text": p.message, "href": f"#{field_ids.get(p.where, p.where)}" if p.where else None}
-             for p in problems]
+    items = [{"text": p.message, "href": f"#{field_ids.get(p.where, p.where)}" if p.where else None} for p in problems]
     by_field: dict[str, dict[str, str]] = {}
     for problem in problems:
         by_field.setdefault(problem.where, {"text": problem.message})
