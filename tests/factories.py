@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery staple"
 def make_organisation(
     session: Session,
     name: str = "Essex County Council",
-    identifier: str = "GB-LAE-ESX",
+    identifier: str = "GB-LAE-ESS",
     kind: OrganisationKind = OrganisationKind.COUNTY_COUNCIL,
 ) -> Organisation:
     organisation = Organisation(identifier=identifier, name=name, kind=kind)

@@ -112,7 +112,7 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
     """
     email = email.strip().lower()
     now = utcnow()
-    user = session.scalar(select(User).where(User.email == email).with_for_update())
+    user = session.scalar(select(User).where(User.email == email).with_for_update(of=User))
     if user is None:
         _password_matches(_DUMMY_HASH, password)
         audit.record(

@@ -15,7 +15,7 @@ FIELDS = ("identifier", "name", "kind", "parent_identifier", "area_code")
 REQUIRED_COLUMNS = ("identifier", "name", "kind")
 
 # org-id.guide style: a list code (country, then register) and the identifier on that list,
-# for example GB-LAE-ESX or GB-COH-01234567.
+# for example GB-LAE-ESS or GB-COH-01234567.
 ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,}-[A-Za-z0-9][A-Za-z0-9._/-]*$")
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 _KINDS_BY_WORD = {kind.value: kind for kind in OrganisationKind} | {
@@ -45,12 +45,12 @@ def check_organisation(values: Mapping[str, str | None]) -> tuple[OrganisationDr
     area = (values.get("area_code") or "").strip().upper() or None
     problems = []
     if not identifier:
-        problems.append(Problem("identifier", "Enter an identifier, like GB-LAE-ESX"))
+        problems.append(Problem("identifier", "Enter an identifier, like GB-LAE-ESS"))
     elif not ORG_ID.match(identifier):
         problems.append(
             Problem(
                 "identifier",
-                f"'{identifier}' is not an org-id identifier: write the list code then the identifier, like GB-LAE-ESX",
+                f"'{identifier}' is not an org-id identifier: write the list code then the identifier, like GB-LAE-ESS",
             )
         )
     if not name:

@@ -12,7 +12,7 @@ from wholeplace.partners.model import Area, Organisation
 class OrganisationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    identifier: str = Field(description="org-id style identifier, such as GB-LAE-ESX")
+    identifier: str = Field(description="org-id style identifier, such as GB-LAE-ESS")
     name: str
     kind: str = Field(description="county_council, district_council, police_and_crime_commissioner, ...")
     parent_identifier: str | None = None

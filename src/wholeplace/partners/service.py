@@ -212,7 +212,7 @@ def _reference_problems(
     """Parents and areas that exist neither in the file nor in the database; names used twice."""
     known_identifiers = set(session.scalars(select(Organisation.identifier))) | {d.identifier for _, d in drafts}
     known_areas = set(session.scalars(select(Area.code)))
-    names_in_db = dict(session.execute(select(Organisation.name, Organisation.identifier)).tuples().all())
+    names_in_db = dict(session.execute(select(Organisation.name, Organisation.identifier)).all())
     problems = []
     first_row_of_name: dict[str, int] = {}
     for row, draft in drafts:

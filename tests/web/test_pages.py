@@ -1,0 +1,166 @@
+"""Pages: sign-in, CSRF, security headers, the partner form, and rules every route must follow."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import PASSWORD, make_organisation, make_user, sign_in
+from wholeplace.audit import AuditEntry
+from wholeplace.auth.model import Role
+from wholeplace.web import deps
+
+PUBLIC_PAGES = {"/sign-in"}
+
+
+@pytest.fixture
+def admin_client(client: TestClient, sessions: sessionmaker[Session]) -> TestClient:
+    with sessions() as session, session.begin():
+        make_user(session, Role.ADMIN, email="admin@essex.example")
+    sign_in(client, "admin@essex.example")
+    return client
+
+
+def csrf(client: TestClient) -> str:
+    return client.cookies["wholeplace_csrf"]
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    response = client.get("/sign-in")
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert re.search(r"script-src 'self' 'nonce-[\w-]+';", policy)
+    assert "unsafe-inline" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    nonce = re.search(r"'nonce-([\w-]+)'", policy)[1]  # type: ignore[index]
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.text)
+    assert inline_scripts and all(f'nonce="{nonce}"' in attributes for attributes in inline_scripts)
+
+
+def test_pages_ask_for_sign_in_and_come_back_after(client: TestClient, sessions: sessionmaker[Session]) -> None:
+    with sessions() as session, session.begin():
+        make_user(session, Role.VIEWER, email="viewer@essex.example")
+    response = client.get("/partners", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/sign-in?next=/partners")
+    client.get("/sign-in")
+    response = client.post("/sign-in", data={"email": "viewer@essex.example", "password": PASSWORD,
+                                             "next": "/partners", "csrf_token": csrf(client)}, follow_redirects=False)
+    assert response.headers["location"] == "/partners"
+    cookie = response.headers["set-cookie"]
+    assert "wholeplace_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_the_sign_in_page_will_not_send_people_to_another_site(client: TestClient) -> None:
+    page = client.get("/sign-in", params={"next": "//evil.example/phish"})
+    assert 'name="next" value="/"' in page.text
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    admin_client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    response = admin_client.post("/partners/new", data={"identifier": "GB-LAE-TEN", "name": "Tendring",
+                                                        "kind": "district_council", "csrf_token": "forged"})
+    assert response.status_code == 403
+    assert "The form had expired" in response.text
+    with sessions() as session:
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "organisation.created")) is None
+
+
+def test_a_wrong_password_shows_an_error_and_repeated_failures_lock_the_account(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        make_user(session, Role.VIEWER, email="viewer@essex.example")
+    client.get("/sign-in")
+    for _attempt in range(3):  # the test settings lock after 3
+        response = client.post("/sign-in", data={"email": "viewer@essex.example", "password": "wrong",
+                                                 "csrf_token": csrf(client)})
+    assert response.status_code == 401
+    assert "Your account is locked" in response.text
+    response = client.post("/sign-in", data={"email": "viewer@essex.example", "password": PASSWORD,
+                                             "csrf_token": csrf(client)}, follow_redirects=False)
+    assert response.status_code == 401
+    with sessions() as session:
+        outcomes = session.scalars(select(AuditEntry.outcome).where(AuditEntry.action == "sign_in")).all()
+    assert outcomes == ["refused"] * 4
+
+
+def test_sign_out_ends_the_session(admin_client: TestClient) -> None:
+    response = admin_client.post("/sign-out", data={"csrf_token": csrf(admin_client)}, follow_redirects=False)
+    assert response.headers["location"] == "/sign-in?signed_out=1"
+    assert admin_client.get("/partners", follow_redirects=False).status_code == 303
+
+
+def test_the_partner_form_shows_every_problem_and_keeps_what_was_typed(
+    admin_client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    response = admin_client.post("/partners/new", data={"identifier": "tendring", "name": "", "kind": "",
+                                                        "csrf_token": csrf(admin_client)})
+    assert response.status_code == 422
+    assert "There is a problem" in response.text
+    for message in ("Enter a name", "Select the kind of organisation", "is not an org-id identifier"):
+        assert response.text.count(message) == 2  # once in the summary, once by the field
+    assert 'href="#name"' in response.text and 'value="tendring"' in response.text
+
+
+def test_an_admin_adds_a_partner_and_sees_it(admin_client: TestClient) -> None:
+    response = admin_client.post("/partners/new", data={
+        "identifier": "GB-LAE-TEN", "name": "Tendring District Council", "kind": "district_council",
+        "csrf_token": csrf(admin_client)}, follow_redirects=False)
+    assert response.status_code == 303
+    page = admin_client.get(response.headers["location"])
+    assert "Tendring District Council has been saved." in page.text
+    assert "Tendring District Council" in admin_client.get("/partners").text
+
+
+def test_a_viewer_sees_partners_but_no_way_to_change_them(client: TestClient, sessions: sessionmaker[Session]) -> None:
+    with sessions() as session, session.begin():
+        essex = make_organisation(session)
+        make_user(session, Role.VIEWER, email="viewer@essex.example", organisation=essex)
+    sign_in(client, "viewer@essex.example")
+    page = client.get("/partners")
+    assert "Essex County Council" in page.text and "Add a partner" not in page.text
+    assert client.get("/partners/new").status_code == 403
+    assert client.get("/audit").status_code == 403
+
+
+def test_the_audit_page_shows_the_trail_and_that_it_is_intact(admin_client: TestClient) -> None:
+    page = admin_client.get("/audit")
+    assert page.status_code == 200
+    assert "The chain is intact" in page.text and "sign_in" in page.text
+
+
+def test_sections_still_to_come_say_what_they_will_hold(admin_client: TestClient) -> None:
+    for path, words in {"/funds": "double-entry ledger", "/business-cases": "Cost-benefit appraisal",
+                        "/outcomes": "outcomes framework", "/cases": "information sharing agreements"}.items():
+        page = admin_client.get(path)
+        assert page.status_code == 200 and words in page.text and "TODO" not in page.text
+
+
+def test_an_unknown_page_is_a_404_page_and_an_unknown_api_path_a_json_404(admin_client: TestClient) -> None:
+    assert "Page not found" in admin_client.get("/nowhere").text
+    assert admin_client.get("/api/v1/nowhere").json()["error"]["status"] == 404
+
+
+def test_every_route_but_sign_in_needs_a_signed_in_actor(client: TestClient) -> None:
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if not isinstance(route, APIRoute) or route.path in PUBLIC_PAGES:
+            continue
+        calls = {dependency.call for dependency in route.dependant.dependencies}
+        if route.path.startswith("/api/"):
+            assert deps._api_actor in calls, route.path
+        else:
+            assert deps._page_actor in calls, route.path
+
+
+def test_every_form_post_checks_its_csrf_token(client: TestClient) -> None:
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and "POST" in route.methods and not route.path.startswith("/api/"):
+            calls = {dependency.call for dependency in route.dependant.dependencies}
+            assert deps._checked_form in calls, route.path
