@@ -97,3 +97,30 @@ def test_the_database_refuses_to_edit_or_delete_entries(sessions: sessionmaker[S
         with sessions() as session, pytest.raises(DBAPIError, match="append-only"), session.begin():
             session.execute(text(statement))
     assert first_break(sessions) is None
+
+
+@pytest.mark.postgres
+def test_concurrent_writers_queue_for_their_place_in_the_chain(postgres_engine: Engine) -> None:
+    """Two transactions appending at once must not both link to the same previous entry."""
+    import threading
+
+    from tests.conftest import _empty_postgres
+    from wholeplace.db import session_factory
+
+    _empty_postgres(postgres_engine)
+    sessions = session_factory(postgres_engine)
+    barrier = threading.Barrier(4)
+
+    def writer() -> None:
+        barrier.wait()
+        for _ in range(10):
+            write_entries(sessions, 1)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with sessions() as session:
+        assert session.query(audit.AuditEntry).count() == 40
+    assert first_break(sessions) is None

@@ -191,10 +191,10 @@ def demo_load() -> None:
     db_upgrade()
     with unit_of_work() as session:
         users = load_demo(session, Actor.console())
-    table = Table("Role", "Email", "Password", "Organisation", title="Demo sign-ins")
+    settings = get_settings()
+    out.print(f"\nDemo sign-ins for http://{settings.host}:{settings.port} (demo passwords: never use them for real data)")
     for user in users:
-        table.add_row(user.role.value, user.email, user.password, user.organisation)
-    out.print(table)
+        out.print(f"  {user.role.value:<15} {user.email:<40} {user.password:<26} {user.organisation}", highlight=False)
 
 
 @app.command("serve")

@@ -1,0 +1,115 @@
+"""The `wholeplace` command on both databases: users, tokens, partners import, audit verify, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from typer.testing import CliRunner
+
+from wholeplace.audit import AuditEntry
+from wholeplace.cli import app
+from wholeplace.partners.model import Organisation
+from wholeplace.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """Point the command at the test database, as WHOLEPLACE_DATABASE_URL does for a user."""
+    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield engine
+    get_settings.cache_clear()
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.output  # standard output and error, interleaved
+
+
+def count(engine: Engine, model: type) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_the_demo_loads_once_and_a_second_load_adds_nothing(database: Engine) -> None:
+    code, output = run("demo", "load")
+    assert code == 0, output
+    assert "admin@demo.wholeplace.test" in output and "admin-demo-2013" in output
+    partners = count(database, Organisation)
+    assert partners == 24
+    code, output = run("demo", "load")
+    assert code == 0, output
+    assert count(database, Organisation) == partners
+
+
+def test_a_partners_csv_with_problems_is_refused_row_by_row_and_changes_nothing(
+    database: Engine, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "partners.csv"
+    csv_file.write_text(
+        "identifier,name\n"
+        "GB-LAE-TEN,Tendring District Council\n"
+        "GB-LAE-TEN,Tendring again\n"
+        "GB-LAE-BAI,\n"
+    )
+    code, output = run("partners", "import", str(csv_file))
+    assert code == 1
+    assert output.splitlines() == [
+        "partners.csv, row 1: The column 'kind' is missing",
+        "partners.csv, row 3, column 'identifier': GB-LAE-TEN is already on row 2: list each partner once",
+        "partners.csv, row 4, column 'name': Enter a name",
+    ]
+    assert count(database, Organisation) == 0
+
+
+def test_a_good_partners_csv_is_imported_and_listed(database: Engine, tmp_path: Path) -> None:
+    csv_file = tmp_path / "partners.csv"
+    csv_file.write_text("identifier,name,kind\nGB-LAE-TEN,Tendring District Council,district_council\n")
+    assert run("partners", "import", str(csv_file)) == (0, "Imported partners.csv: 1 partners created, 0 updated\n")
+    code, output = run("partners", "list")
+    assert code == 0 and "Tendring District Council" in output and "1 partners" in output
+
+
+def test_a_user_is_created_and_given_a_token(database: Engine, tmp_path: Path) -> None:
+    csv_file = tmp_path / "partners.csv"
+    csv_file.write_text("identifier,name,kind\nGB-LAE-ESS,Essex County Council,county_council\n")
+    run("partners", "import", str(csv_file))
+    code, output = run("users", "create", "Finance@Essex.example", "--name", "Finance Officer",
+                       "--organisation", "GB-LAE-ESS", "--role", "finance", "--role", "viewer",
+                       "--password", "a long enough password")
+    assert code == 0, output
+    assert "Created finance@essex.example in Essex County Council with roles finance, viewer" in output
+    code, output = run("users", "token", "finance@essex.example", "--name", "monthly export")
+    assert code == 0
+    assert output.strip().splitlines()[-1].startswith("wp_")
+
+
+def test_a_user_with_a_short_password_is_refused(database: Engine) -> None:
+    code, output = run("users", "create", "x@essex.example", "--name", "X", "--organisation", "GB-LAE-ESS",
+                       "--role", "admin", "--password", "short")
+    assert code == 1
+    assert "password: Password must be 12 characters or more" in output
+    assert "organisation: There is no partner with identifier 'GB-LAE-ESS'" in output
+
+
+def test_audit_verify_passes_an_intact_chain_and_names_a_tampered_entry(database: Engine) -> None:
+    run("demo", "load")
+    code, output = run("audit", "verify")
+    assert code == 0 and "The audit chain is intact" in output
+    with database.begin() as connection:
+        if database.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_entries_no_update"))
+        connection.execute(text("UPDATE audit_entries SET outcome = 'refused' WHERE seq = 2"))
+        if database.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER USER"))
+    code, output = run("audit", "verify")
+    with database.connect() as connection:
+        entry_id = connection.execute(select(AuditEntry.id).where(AuditEntry.seq == 2)).scalar_one()
+    assert code == 1
+    assert f"The audit chain is broken at entry 2 (id {entry_id}): its contents were changed" in output
