@@ -7,7 +7,7 @@ GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := src/wholeplace/web/static/govuk
 export WHOLEPLACE_DATABASE_URL ?= sqlite:///var/wholeplace.db
 
-.PHONY: setup demo serve test e2e lint fmt assets clean
+.PHONY: setup demo serve test e2e lint fmt assets clean docs
 
 setup: $(VENV)/.installed $(STATIC)/.installed
 
@@ -55,3 +55,7 @@ fmt: setup
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) var
+
+# The CLI and settings reference pages are generated from the code; tests/test_docs.py keeps them fresh.
+docs: setup
+	$(BIN)/python -m wholeplace.reference .

@@ -126,9 +126,7 @@ def test_a_good_csv_gives_a_draft_for_each_row_numbered_as_a_spreadsheet_shows_i
     assert drafts == [
         (
             2,
-            OrganisationDraft(
-                "GB-LAE-ESS", "Essex County Council", OrganisationKind.COUNTY_COUNCIL, None, "E10000012"
-            ),
+            OrganisationDraft("GB-LAE-ESS", "Essex County Council", OrganisationKind.COUNTY_COUNCIL, None, "E10000012"),
         ),
         (
             3,
