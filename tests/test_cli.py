@@ -51,10 +51,7 @@ def test_a_partners_csv_with_problems_is_refused_row_by_row_and_changes_nothing(
 ) -> None:
     csv_file = tmp_path / "partners.csv"
     csv_file.write_text(
-        "identifier,name\n"
-        "GB-LAE-TEN,Tendring District Council\n"
-        "GB-LAE-TEN,Tendring again\n"
-        "GB-LAE-BAI,\n"
+        "identifier,name\nGB-LAE-TEN,Tendring District Council\nGB-LAE-TEN,Tendring again\nGB-LAE-BAI,\n"
     )
     code, output = run("partners", "import", str(csv_file))
     assert code == 1
@@ -78,9 +75,21 @@ def test_a_user_is_created_and_given_a_token(database: Engine, tmp_path: Path) -
     csv_file = tmp_path / "partners.csv"
     csv_file.write_text("identifier,name,kind\nGB-LAE-ESS,Essex County Council,county_council\n")
     run("partners", "import", str(csv_file))
-    code, output = run("users", "create", "Finance@Essex.example", "--name", "Finance Officer",
-                       "--organisation", "GB-LAE-ESS", "--role", "finance", "--role", "viewer",
-                       "--password", "a long enough password")
+    code, output = run(
+        "users",
+        "create",
+        "Finance@Essex.example",
+        "--name",
+        "Finance Officer",
+        "--organisation",
+        "GB-LAE-ESS",
+        "--role",
+        "finance",
+        "--role",
+        "viewer",
+        "--password",
+        "a long enough password",
+    )
     assert code == 0, output
     assert "Created finance@essex.example in Essex County Council with roles finance, viewer" in output
     code, output = run("users", "token", "finance@essex.example", "--name", "monthly export")
@@ -89,8 +98,19 @@ def test_a_user_is_created_and_given_a_token(database: Engine, tmp_path: Path) -
 
 
 def test_a_user_with_a_short_password_is_refused(database: Engine) -> None:
-    code, output = run("users", "create", "x@essex.example", "--name", "X", "--organisation", "GB-LAE-ESS",
-                       "--role", "admin", "--password", "short")
+    code, output = run(
+        "users",
+        "create",
+        "x@essex.example",
+        "--name",
+        "X",
+        "--organisation",
+        "GB-LAE-ESS",
+        "--role",
+        "admin",
+        "--password",
+        "short",
+    )
     assert code == 1
     assert "password: Password must be 12 characters or more" in output
     assert "organisation: There is no partner with identifier 'GB-LAE-ESS'" in output

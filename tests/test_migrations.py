@@ -18,8 +18,9 @@ from wholeplace.db import Base, make_engine, normalise_url
 from wholeplace.migrate import alembic_config, upgrade
 
 
-@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.sqlite),
-                        pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def empty_engine(request: pytest.FixtureRequest, tmp_path: Path, worker: str) -> Iterator[Engine]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
@@ -33,7 +34,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path, worker: str) ->
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # any failure to reach the server means "unavailable"
         unavailable(f"PostgreSQL is not reachable at {PG_URL}: {error}")
     engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
     yield engine
@@ -53,8 +54,9 @@ def test_an_empty_database_upgrades_to_the_models(empty_engine: Engine) -> None:
     tables = set(inspect(empty_engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     with empty_engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                       Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
     assert differences == []
 
 

@@ -192,7 +192,9 @@ def demo_load() -> None:
     with unit_of_work() as session:
         users = load_demo(session, Actor.console())
     settings = get_settings()
-    out.print(f"\nDemo sign-ins for http://{settings.host}:{settings.port} (demo passwords: never use them for real data)")
+    out.print(
+        f"\nDemo sign-ins for http://{settings.host}:{settings.port} (demo passwords: never use them for real data)"
+    )
     for user in users:
         out.print(f"  {user.role.value:<15} {user.email:<40} {user.password:<26} {user.organisation}", highlight=False)
 

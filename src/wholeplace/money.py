@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import total_ordering
 
@@ -22,7 +22,7 @@ _AMOUNT = re.compile(
     r"""^(?P<sign1>-)?\s*£?\s*(?P<sign2>-)?
         (?P<units>\d{1,3}(?:,\d{3})+|\d+)
         (?:\.(?P<fraction>\d+))?$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 
 
@@ -62,7 +62,8 @@ class Money:
             raise MoneyError(f"'{pounds}' is not an amount of money") from error
         if not value.is_finite():
             raise MoneyError(f"'{pounds}' is not an amount of money")
-        pence = value * PENCE_PER_POUND
+        # Scale by the exponent, not by multiplying: Decimal multiplication rounds beyond 28 digits.
+        pence = value.scaleb(2, context=Context(prec=len(value.as_tuple().digits) + 2))
         if pence != pence.to_integral_value():
             raise MoneyError(f"'{pounds}' has more than 2 decimal places. Amounts are in pounds and pence")
         return cls(int(pence))
@@ -148,7 +149,7 @@ class FinancialYear:
 
     @classmethod
     def parse(cls, text: str) -> FinancialYear:
-        match = re.fullmatch(r"\s*(\d{4})/(\d{2})\s*", text)
+        match = re.fullmatch(r"\s*([0-9]{4})/([0-9]{2})\s*", text)
         if not match:
             raise FinancialYearError(f"'{text}' is not a financial year. Write it like 2013/14")
         start, end = int(match[1]), int(match[2])

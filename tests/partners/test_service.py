@@ -32,12 +32,26 @@ def count_organisations(session: Session) -> int:
 
 def test_a_partner_is_created_with_its_parent_and_area_and_audited(session: Session) -> None:
     load_areas(session)
-    pcc = service.create_organisation(session, ADMIN, {
-        "identifier": "XX-WHOLEPLACE-ESSEX-PCC", "name": "Police and Crime Commissioner for Essex",
-        "kind": "police_and_crime_commissioner"})
-    police = service.create_organisation(session, ADMIN, {
-        "identifier": "XX-WHOLEPLACE-ESSEX-POLICE", "name": "  Essex   Police ", "kind": "Police force",
-        "parent_identifier": "XX-WHOLEPLACE-ESSEX-PCC", "area_code": "e10000012"})
+    pcc = service.create_organisation(
+        session,
+        ADMIN,
+        {
+            "identifier": "XX-WHOLEPLACE-ESSEX-PCC",
+            "name": "Police and Crime Commissioner for Essex",
+            "kind": "police_and_crime_commissioner",
+        },
+    )
+    police = service.create_organisation(
+        session,
+        ADMIN,
+        {
+            "identifier": "XX-WHOLEPLACE-ESSEX-POLICE",
+            "name": "  Essex   Police ",
+            "kind": "Police force",
+            "parent_identifier": "XX-WHOLEPLACE-ESSEX-PCC",
+            "area_code": "e10000012",
+        },
+    )
     assert police.name == "Essex Police"
     assert police.kind is OrganisationKind.POLICE_FORCE
     assert police.parent is pcc
@@ -48,15 +62,19 @@ def test_a_partner_is_created_with_its_parent_and_area_and_audited(session: Sess
 
 def test_a_viewer_cannot_create_a_partner(session: Session) -> None:
     with pytest.raises(AccessRefused, match="admin") as refused:
-        service.create_organisation(session, VIEWER, {"identifier": "GB-LAE-TEN", "name": "Tendring District Council",
-                                                      "kind": "district_council"})
+        service.create_organisation(
+            session,
+            VIEWER,
+            {"identifier": "GB-LAE-TEN", "name": "Tendring District Council", "kind": "district_council"},
+        )
     assert refused.value.refusal is not None and refused.value.refusal.action == "partners.edit"
 
 
 def test_a_refused_act_is_audited_even_though_its_transaction_rolls_back(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(AccessRefused), audit.unit_of_work(sessions) as session:
-        service.create_organisation(session, VIEWER, {"identifier": "GB-LAE-TEN", "name": "Tendring",
-                                                      "kind": "district_council"})
+        service.create_organisation(
+            session, VIEWER, {"identifier": "GB-LAE-TEN", "name": "Tendring", "kind": "district_council"}
+        )
     with sessions() as session:
         entry = session.scalars(select(AuditEntry)).one()
         assert (entry.actor, entry.action, entry.outcome) == ("viewer@essex.example", "partners.edit", "refused")
@@ -68,7 +86,10 @@ def test_an_update_changes_only_the_fields_given_and_records_what_changed(sessio
     essex = make_organisation(session)
     service.update_organisation(session, ADMIN, essex.id, {"name": "Essex County Council (ECC)"})
     assert (essex.name, essex.identifier, essex.kind) == (
-        "Essex County Council (ECC)", "GB-LAE-ESS", OrganisationKind.COUNTY_COUNCIL)
+        "Essex County Council (ECC)",
+        "GB-LAE-ESS",
+        OrganisationKind.COUNTY_COUNCIL,
+    )
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "organisation.updated")).one()
     assert '"name": ["Essex County Council", "Essex County Council (ECC)"]' in entry.detail
 
@@ -82,10 +103,22 @@ def test_a_name_already_used_by_another_partner_is_refused(session: Session) -> 
 
 
 def test_a_partner_cannot_be_made_part_of_its_own_child(session: Session) -> None:
-    pcc = make_organisation(session, "Police and Crime Commissioner for Essex", "XX-WHOLEPLACE-ESSEX-PCC",
-                            OrganisationKind.POLICE_AND_CRIME_COMMISSIONER)
-    service.create_organisation(session, ADMIN, {"identifier": "XX-WHOLEPLACE-ESSEX-POLICE", "name": "Essex Police",
-                                                 "kind": "police_force", "parent_identifier": pcc.identifier})
+    pcc = make_organisation(
+        session,
+        "Police and Crime Commissioner for Essex",
+        "XX-WHOLEPLACE-ESSEX-PCC",
+        OrganisationKind.POLICE_AND_CRIME_COMMISSIONER,
+    )
+    service.create_organisation(
+        session,
+        ADMIN,
+        {
+            "identifier": "XX-WHOLEPLACE-ESSEX-POLICE",
+            "name": "Essex Police",
+            "kind": "police_force",
+            "parent_identifier": pcc.identifier,
+        },
+    )
     with pytest.raises(InvalidInput, match="part of this organisation"):
         service.update_organisation(session, ADMIN, pcc.id, {"parent_identifier": "XX-WHOLEPLACE-ESSEX-POLICE"})
 

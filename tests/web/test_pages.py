@@ -49,8 +49,11 @@ def test_pages_ask_for_sign_in_and_come_back_after(client: TestClient, sessions:
     response = client.get("/partners", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/sign-in?next=/partners")
     client.get("/sign-in")
-    response = client.post("/sign-in", data={"email": "viewer@essex.example", "password": PASSWORD,
-                                             "next": "/partners", "csrf_token": csrf(client)}, follow_redirects=False)
+    response = client.post(
+        "/sign-in",
+        data={"email": "viewer@essex.example", "password": PASSWORD, "next": "/partners", "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/partners"
     cookie = response.headers["set-cookie"]
     assert "wholeplace_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -64,8 +67,10 @@ def test_the_sign_in_page_will_not_send_people_to_another_site(client: TestClien
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
     admin_client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    response = admin_client.post("/partners/new", data={"identifier": "GB-LAE-TEN", "name": "Tendring",
-                                                        "kind": "district_council", "csrf_token": "forged"})
+    response = admin_client.post(
+        "/partners/new",
+        data={"identifier": "GB-LAE-TEN", "name": "Tendring", "kind": "district_council", "csrf_token": "forged"},
+    )
     assert response.status_code == 403
     assert "The form had expired" in response.text
     with sessions() as session:
@@ -79,12 +84,16 @@ def test_a_wrong_password_shows_an_error_and_repeated_failures_lock_the_account(
         make_user(session, Role.VIEWER, email="viewer@essex.example")
     client.get("/sign-in")
     for _attempt in range(3):  # the test settings lock after 3
-        response = client.post("/sign-in", data={"email": "viewer@essex.example", "password": "wrong",
-                                                 "csrf_token": csrf(client)})
+        response = client.post(
+            "/sign-in", data={"email": "viewer@essex.example", "password": "wrong", "csrf_token": csrf(client)}
+        )
     assert response.status_code == 401
     assert "Your account is locked" in response.text
-    response = client.post("/sign-in", data={"email": "viewer@essex.example", "password": PASSWORD,
-                                             "csrf_token": csrf(client)}, follow_redirects=False)
+    response = client.post(
+        "/sign-in",
+        data={"email": "viewer@essex.example", "password": PASSWORD, "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
     assert response.status_code == 401
     with sessions() as session:
         outcomes = session.scalars(select(AuditEntry.outcome).where(AuditEntry.action == "sign_in")).all()
@@ -100,8 +109,9 @@ def test_sign_out_ends_the_session(admin_client: TestClient) -> None:
 def test_the_partner_form_shows_every_problem_and_keeps_what_was_typed(
     admin_client: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    response = admin_client.post("/partners/new", data={"identifier": "tendring", "name": "", "kind": "",
-                                                        "csrf_token": csrf(admin_client)})
+    response = admin_client.post(
+        "/partners/new", data={"identifier": "tendring", "name": "", "kind": "", "csrf_token": csrf(admin_client)}
+    )
     assert response.status_code == 422
     assert "There is a problem" in response.text
     for message in ("Enter a name", "Select the kind of organisation", "is not an org-id identifier"):
@@ -110,9 +120,16 @@ def test_the_partner_form_shows_every_problem_and_keeps_what_was_typed(
 
 
 def test_an_admin_adds_a_partner_and_sees_it(admin_client: TestClient) -> None:
-    response = admin_client.post("/partners/new", data={
-        "identifier": "GB-LAE-TEN", "name": "Tendring District Council", "kind": "district_council",
-        "csrf_token": csrf(admin_client)}, follow_redirects=False)
+    response = admin_client.post(
+        "/partners/new",
+        data={
+            "identifier": "GB-LAE-TEN",
+            "name": "Tendring District Council",
+            "kind": "district_council",
+            "csrf_token": csrf(admin_client),
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     page = admin_client.get(response.headers["location"])
     assert "Tendring District Council has been saved." in page.text
@@ -137,8 +154,12 @@ def test_the_audit_page_shows_the_trail_and_that_it_is_intact(admin_client: Test
 
 
 def test_sections_still_to_come_say_what_they_will_hold(admin_client: TestClient) -> None:
-    for path, words in {"/funds": "double-entry ledger", "/business-cases": "Cost-benefit appraisal",
-                        "/outcomes": "outcomes framework", "/cases": "information sharing agreements"}.items():
+    for path, words in {
+        "/funds": "double-entry ledger",
+        "/business-cases": "Cost-benefit appraisal",
+        "/outcomes": "outcomes framework",
+        "/cases": "information sharing agreements",
+    }.items():
         page = admin_client.get(path)
         assert page.status_code == 200 and words in page.text and "TODO" not in page.text
 

@@ -55,13 +55,14 @@ def create_user(
         problems.append(Problem("name", "Enter a name"))
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem("password", f"Password must be {MIN_PASSWORD_LENGTH} characters or more"))
+    requested_roles = list(roles)
     role_values = []
-    for role in roles:
+    for role in requested_roles:
         try:
             role_values.append(Role(role))
         except ValueError:
             problems.append(Problem("roles", f"'{role}' is not a role. Roles are: {', '.join(Role)}"))
-    if not role_values:
+    if not requested_roles:
         problems.append(Problem("roles", "Select at least one role"))
     organisation = session.scalar(
         select(Organisation).where(Organisation.identifier == organisation_identifier.strip())

@@ -83,23 +83,29 @@ def read_partners_csv(text: str, filename: str) -> tuple[list[tuple[int, Organis
 
     Row 1 is the header, so the first partner is row 2, as a spreadsheet shows it.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [column.strip() for column in reader.fieldnames or []]
+    # csv.reader, not DictReader: DictReader skips blank lines uncounted, and row numbers must match the sheet.
+    records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header = [column.strip() for column in records[0]] if records else []
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     unknown = [column for column in header if column not in FIELDS]
+    repeated = sorted({column for column in header if header.count(column) > 1})
     problems = [Problem(f"{filename}, row 1", f"The column '{column}' is missing") for column in missing]
     problems += [
         Problem(f"{filename}, row 1", f"'{column}' is not a column we know. Columns are: " + ", ".join(FIELDS))
         for column in unknown
     ]
+    problems += [Problem(f"{filename}, row 1", f"The column '{column}' appears more than once") for column in repeated]
     drafts: list[tuple[int, OrganisationDraft]] = []
     first_row_of: dict[str, int] = {}
-    for row_number, row in enumerate(reader, start=2):
+    for row_number, cells in enumerate(records[1:], start=2):
         where = f"{filename}, row {row_number}"
-        if None in row:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
             problems.append(Problem(where, "The row has more cells than the header"))
             continue
-        values = {(key or "").strip(): value for key, value in row.items()}
+        row = dict(zip(header, cells, strict=False))
+        values = {key: value for key, value in row.items()}
         draft, row_problems = check_organisation(values)
         # A missing column is reported once, above, not again on every row.
         problems += [Problem(f"{where}, column '{p.where}'", p.message) for p in row_problems if p.where not in missing]

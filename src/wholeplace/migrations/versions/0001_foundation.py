@@ -177,6 +177,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
+    # The chain's head row exists from the start, so the first writers queue on its lock instead of racing to create it.
+    op.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')")
     _refuse_changes_to_audit_entries()
 
 
