@@ -185,3 +185,14 @@ def test_every_form_post_checks_its_csrf_token(client: TestClient) -> None:
         if isinstance(route, APIRoute) and "POST" in route.methods and not route.path.startswith("/api/"):
             calls = {dependency.call for dependency in route.dependant.dependencies}
             assert deps._checked_form in calls, route.path
+
+
+def test_a_new_api_token_is_shown_once_on_the_account_page(admin_client: TestClient) -> None:
+    page = admin_client.post("/account/tokens", data={"name": "monthly <export>", "csrf_token": csrf(admin_client)})
+    assert page.status_code == 200
+    assert '<h3 class="govuk-notification-banner__heading">Your token monthly &lt;export&gt; has been created</h3>' in (
+        page.text
+    )
+    secret = re.search(r'<code id="new-token">(wp_[\w-]+)</code>', page.text)[1]  # type: ignore[index]
+    assert admin_client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert secret not in admin_client.get("/account").text
