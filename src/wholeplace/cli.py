@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from wholeplace import audit
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
-from wholeplace.db import make_engine, session_factory
+from wholeplace.cli_support import err, out, unit_of_work
+from wholeplace.db import make_engine
+from wholeplace.funds.cli import funds_app
 from wholeplace.migrate import upgrade
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
-from wholeplace.problems import InvalidInput, WholeplaceError
+from wholeplace.problems import InvalidInput
 from wholeplace.settings import get_settings
 
 app = typer.Typer(
@@ -36,25 +34,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(partners_app, name="partners")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction on the configured database; a refused act prints each problem and exits 1."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with audit.unit_of_work(session_factory(engine)) as session:
-            yield session
-    except WholeplaceError as error:
-        for problem in error.problems:
-            err.print(f"[red]{problem}[/red]", highlight=False)
-        raise typer.Exit(1) from error
-    finally:
-        engine.dispose()
+app.add_typer(funds_app, name="funds")
 
 
 @db_app.command("upgrade")

@@ -21,6 +21,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.view": frozenset({Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
+    "funds.view": EVERYONE,
+    "funds.manage": frozenset({Role.ADMIN, Role.FINANCE}),
+    "funds.spend": frozenset({Role.FINANCE}),
+    "decisions.view": EVERYONE,
+    "decisions.draft": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
+    "decisions.decide": frozenset({Role.DECISION_MAKER}),
+    "meetings.manage": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
 }
 
 

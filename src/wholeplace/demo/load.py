@@ -13,6 +13,7 @@ from wholeplace import audit
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
+from wholeplace.demo.funds import load_demo_funds
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
 from wholeplace.problems import InvalidInput
@@ -79,6 +80,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
                 roles=[user.role],
                 password=user.password,
             )
+    decisions = load_demo_funds(session, actor)
     audit.record(
         session,
         actor,
@@ -86,6 +88,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         areas_created=areas_created,
         partners_created=report.created,
         partners_updated=report.updated,
+        decisions=decisions,
     )
     return users
 

@@ -1,0 +1,396 @@
+"""Use cases of the fund ledger: funds, accounts, posting, balances, assertions and statements.
+
+Every change of money state is a balanced transaction citing an approved decision. Posting
+locks the fund's row first, so concurrent approvals queue and none can overspend the pool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wholeplace import audit
+from wholeplace.auth.actor import Actor, require
+from wholeplace.decisions.model import Decision, DecisionStatus
+from wholeplace.funds import engine
+from wholeplace.funds.engine import AccountBalance, FundStatement, PostingLine
+from wholeplace.funds.model import (
+    UNALLOCATED_PATH,
+    Account,
+    AccountKind,
+    BalanceAssertion,
+    Fund,
+    LedgerTransaction,
+    Posting,
+)
+from wholeplace.money import FinancialYear, Money
+from wholeplace.paging import Page, paginate
+from wholeplace.partners.model import Organisation
+from wholeplace.problems import Conflict, InvalidInput, NotFound, Problem
+
+ROOTS = {"Contributions", "Pool", "Themes", "Spend", "Returned"}
+
+
+class NotEnoughMoney(Conflict):
+    """Posting would overdraw an account or break a balance assertion; nothing was posted."""
+
+
+def kind_of_path(path: str) -> AccountKind:
+    """The kind of account a path names: `Themes:Domestic Abuse` is a theme, one level deeper a project."""
+    parts = [part.strip() for part in path.split(":")]
+    if len(parts) < 2 or parts[0] not in ROOTS or not all(parts):
+        raise InvalidInput(
+            [
+                Problem(
+                    "account",
+                    f"'{path}' is not an account. Accounts start with one of "
+                    f"{', '.join(sorted(ROOTS))}, then ':' and a name, like Themes:Domestic Abuse",
+                )
+            ]
+        )
+    if parts[0] == "Pool":
+        if path != UNALLOCATED_PATH:
+            raise InvalidInput([Problem("account", f"The pool has one account, {UNALLOCATED_PATH}")])
+        return AccountKind.UNALLOCATED
+    if parts[0] == "Themes":
+        return AccountKind.THEME if len(parts) == 2 else AccountKind.PROJECT
+    return {"Contributions": AccountKind.CONTRIBUTION, "Spend": AccountKind.SPEND, "Returned": AccountKind.RETURNED}[
+        parts[0]
+    ]
+
+
+def create_fund(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    first_year: FinancialYear,
+    last_year: FinancialYear,
+    holder_identifier: str,
+) -> Fund:
+    """A new pooled fund held by one partner (the accountable body), with its unallocated pool."""
+    require(actor, "funds.manage", object_type="fund")
+    problems = []
+    if not code.strip():
+        problems.append(Problem("code", "Enter a short code for the fund, like wecb-2013-14"))
+    if not name.strip():
+        problems.append(Problem("name", "Enter a name"))
+    if last_year < first_year:
+        problems.append(Problem("last_year", "The last year must be the same as or after the first year"))
+    holder = session.scalar(select(Organisation).where(Organisation.identifier == holder_identifier))
+    if holder is None:
+        problems.append(Problem("holder", f"There is no partner with identifier {holder_identifier}"))
+    if session.scalar(select(Fund).where(Fund.code == code.strip())):
+        problems.append(Problem("code", f"There is already a fund {code}"))
+    if problems:
+        raise InvalidInput(problems)
+    fund = Fund(
+        code=code.strip(),
+        name=name.strip(),
+        first_year=first_year.start_year,
+        last_year=last_year.start_year,
+        holder=holder,
+    )
+    session.add(fund)
+    session.flush()
+    session.add(Account(fund_id=fund.id, path=UNALLOCATED_PATH, kind=AccountKind.UNALLOCATED))
+    audit.record(session, actor, "fund.created", object_type="fund", object_id=fund.id, code=fund.code)
+    return fund
+
+
+def list_funds(session: Session, actor: Actor, *, page: int = 1, page_size: int = 50) -> Page[Fund]:
+    require(actor, "funds.view", object_type="fund")
+    return paginate(session, select(Fund).order_by(Fund.first_year.desc(), Fund.name), page=page, page_size=page_size)
+
+
+def get_fund(session: Session, actor: Actor, fund_id: int) -> Fund:
+    require(actor, "funds.view", object_type="fund", object_id=fund_id)
+    fund = session.get(Fund, fund_id)
+    if fund is None:
+        raise NotFound(f"There is no fund {fund_id}")
+    return fund
+
+
+def fund_by_code(session: Session, actor: Actor, code: str) -> Fund:
+    require(actor, "funds.view", object_type="fund")
+    fund = session.scalar(select(Fund).where(Fund.code == code))
+    if fund is None:
+        raise NotFound([Problem("fund", f"There is no fund with code {code}")])
+    return fund
+
+
+def open_account(session: Session, fund: Fund, path: str, *, partner: Organisation | None = None) -> Account:
+    """The fund's account at this path, opened if new. Opening an account moves no money."""
+    path = ":".join(part.strip() for part in path.split(":"))
+    kind = kind_of_path(path)
+    account = session.scalar(select(Account).where(Account.fund_id == fund.id, Account.path == path))
+    if account is None:
+        if kind is AccountKind.CONTRIBUTION and partner is None:
+            partner = session.scalar(select(Organisation).where(Organisation.name == path.split(":", 1)[1]))
+            if partner is None:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            "account",
+                            f"Contributions come from partners: there is no partner named {path.split(':', 1)[1]}",
+                        )
+                    ]
+                )
+        account = Account(fund_id=fund.id, path=path, kind=kind, organisation=partner)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def contribution_account(session: Session, fund: Fund, partner: Organisation) -> Account:
+    return open_account(session, fund, f"Contributions:{partner.name}", partner=partner)
+
+
+def lock_fund(session: Session, fund_id: int) -> Fund:
+    """Take the fund's row lock for the rest of the transaction: money moves one approval at a time."""
+    fund = session.scalar(select(Fund).where(Fund.id == fund_id).with_for_update(of=Fund))
+    if fund is None:
+        raise NotFound(f"There is no fund {fund_id}")
+    return fund
+
+
+def balances(session: Session, fund_id: int, *, as_at: dt.date | None = None) -> list[AccountBalance]:
+    """Every account of the fund with its balance by financial year, as at the end of a day."""
+    statement = (
+        select(Posting.account_id, Posting.financial_year, func.sum(Posting.amount_pence))
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .where(LedgerTransaction.fund_id == fund_id)
+        .group_by(Posting.account_id, Posting.financial_year)
+    )
+    if as_at is not None:
+        statement = statement.where(LedgerTransaction.date <= as_at)
+    by_account: dict[int, dict[FinancialYear, Money]] = defaultdict(dict)
+    for account_id, year, pence in session.execute(statement):
+        by_account[account_id][FinancialYear(year)] = Money(int(pence))
+    accounts = session.scalars(select(Account).where(Account.fund_id == fund_id)).all()
+    return [
+        AccountBalance(
+            account.path,
+            account.kind,
+            account.organisation.name if account.organisation else None,
+            by_account.get(account.id, {}),
+        )
+        for account in accounts
+    ]
+
+
+def post(
+    session: Session,
+    actor: Actor,
+    *,
+    fund: Fund,
+    decision: Decision,
+    date: dt.date,
+    description: str,
+    lines: Sequence[tuple[Account, Money, FinancialYear]],
+    reverses: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    """Post one balanced transaction. The caller holds the fund's lock (`lock_fund`)."""
+    if decision.status is not DecisionStatus.APPROVED or decision.fund_id != fund.id:
+        raise InvalidInput([Problem("decision", f"{decision.reference} is not an approved decision of this fund")])
+    posting_lines = [PostingLine(account.path, account.kind, amount, year) for account, amount, year in lines]
+    problems = engine.check_balanced(posting_lines)
+    problems += [
+        Problem("postings", f"{year} is outside the fund's years, {fund.years_label}")
+        for _, _, year in lines
+        if year.start_year not in range(fund.first_year, fund.last_year + 1)
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    _check_money_suffices(session, fund, posting_lines, date)
+    transaction = LedgerTransaction(
+        fund_id=fund.id,
+        date=date,
+        description=description,
+        decision_id=decision.id,
+        reverses_id=reverses.id if reverses else None,
+        posted_by=actor.label,
+        postings=[
+            Posting(account_id=account.id, amount_pence=amount.pence, financial_year=year.start_year)
+            for account, amount, year in lines
+        ],
+    )
+    session.add(transaction)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "ledger.posted",
+        object_type="ledger_transaction",
+        object_id=transaction.id,
+        fund=fund.code,
+        decision=decision.reference,
+        postings=[[account.path, str(year), amount.plain()] for account, amount, year in lines],
+    )
+    return transaction
+
+
+def _check_money_suffices(session: Session, fund: Fund, lines: Sequence[PostingLine], date: dt.date) -> None:
+    touched = {line.account for line in lines}
+    after = {balance.account: balance for balance in balances(session, fund.id) if balance.account in touched}
+    for line in lines:
+        current = after.get(line.account) or AccountBalance(line.account, line.kind, None, {})
+        by_year = dict(current.by_year)
+        by_year[line.year] = by_year.get(line.year, Money(0)) + line.amount
+        after[line.account] = AccountBalance(line.account, line.kind, current.partner, by_year)
+    problems = engine.overdrawn(after.values())
+    net: dict[str, int] = defaultdict(int)
+    for line in lines:
+        net[line.account] += line.amount.pence
+    changed = [path for path, pence in net.items() if pence]  # a move between years leaves the total as it was
+    for assertion in session.scalars(
+        select(BalanceAssertion)
+        .join(Account)
+        .where(Account.fund_id == fund.id, Account.path.in_(changed), BalanceAssertion.date >= date)
+    ):
+        problems.append(
+            Problem(
+                assertion.account.path,
+                f"This would break the balance assertion of {Money(assertion.amount_pence)} "
+                f"on {assertion.date:%d %B %Y}",
+            )
+        )
+    if problems:
+        raise NotEnoughMoney(problems)
+
+
+def reverse(
+    session: Session, actor: Actor, *, transaction_id: int, decision: Decision, date: dt.date
+) -> LedgerTransaction:
+    """Undo a posted transaction with its mirror image; the original stays in the ledger."""
+    require(actor, "funds.manage", object_type="ledger_transaction", object_id=transaction_id)
+    original = session.get(LedgerTransaction, transaction_id)
+    if original is None:
+        raise NotFound(f"There is no transaction {transaction_id}")
+    if session.scalar(select(LedgerTransaction).where(LedgerTransaction.reverses_id == original.id)):
+        raise Conflict(f"Transaction {transaction_id} has already been reversed")
+    fund = lock_fund(session, original.fund_id)
+    lines = [
+        (posting.account, Money(-posting.amount_pence), FinancialYear(posting.financial_year))
+        for posting in original.postings
+    ]
+    return post(
+        session,
+        actor,
+        fund=fund,
+        decision=decision,
+        date=date,
+        description=f"Reversal of transaction {original.id}: {original.description}"[:400],
+        lines=lines,
+        reverses=original,
+    )
+
+
+def record_spend(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    project: str,
+    amount: Money,
+    year: FinancialYear,
+    date: dt.date,
+    decision_id: int,
+    description: str,
+    returned: bool = False,
+) -> LedgerTransaction:
+    """Spend from a theme or project (or give underspend back), under the decision that allocated it."""
+    require(actor, "funds.spend", object_type="fund", object_id=fund_id)
+    fund = lock_fund(session, fund_id)
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise NotFound(f"There is no decision {decision_id}")
+    if amount.pence <= 0:
+        raise InvalidInput([Problem("amount", "Amount must be £0.01 or more")])
+    source = open_account(session, fund, project)
+    if source.kind not in (AccountKind.THEME, AccountKind.PROJECT):
+        raise InvalidInput([Problem("project", f"{project} is not a theme or project")])
+    root = "Returned" if returned else "Spend"
+    target = open_account(session, fund, root + source.path.removeprefix("Themes"))
+    return post(
+        session,
+        actor,
+        fund=fund,
+        decision=decision,
+        date=date,
+        description=description,
+        lines=[(source, -amount, year), (target, amount, year)],
+    )
+
+
+def add_balance_assertion(
+    session: Session, actor: Actor, *, fund_id: int, account: str, date: dt.date, amount: Money
+) -> BalanceAssertion:
+    """Record that an account holds an amount at the end of a day; refused if it does not."""
+    require(actor, "funds.manage", object_type="fund", object_id=fund_id)
+    fund = lock_fund(session, fund_id)
+    target = open_account(session, fund, account)
+    held = _balance_at(session, fund.id, target.path, date)
+    if held != amount:
+        raise InvalidInput([Problem(target.path, f"holds {held} at the end of {date:%d %B %Y}, not {amount}")])
+    assertion = BalanceAssertion(account_id=target.id, date=date, amount_pence=amount.pence, created_by=actor.label)
+    session.add(assertion)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "balance.asserted",
+        object_type="fund",
+        object_id=fund.id,
+        account=target.path,
+        date=str(date),
+        amount=amount.plain(),
+    )
+    return assertion
+
+
+def check_assertions(session: Session, actor: Actor, *, fund_id: int) -> list[Problem]:
+    """Every balance assertion of the fund that the ledger no longer meets."""
+    require(actor, "funds.view", object_type="fund", object_id=fund_id)
+    problems = []
+    for assertion in session.scalars(select(BalanceAssertion).join(Account).where(Account.fund_id == fund_id)):
+        held = _balance_at(session, fund_id, assertion.account.path, assertion.date)
+        if held.pence != assertion.amount_pence:
+            problems.append(
+                Problem(
+                    assertion.account.path,
+                    f"holds {held} at the end of {assertion.date:%d %B %Y}, "
+                    f"but {Money(assertion.amount_pence)} was asserted",
+                )
+            )
+    return problems
+
+
+def _balance_at(session: Session, fund_id: int, path: str, date: dt.date) -> Money:
+    return next((b.total for b in balances(session, fund_id, as_at=date) if b.account == path), Money(0))
+
+
+def statement(session: Session, actor: Actor, *, fund_id: int, as_at: dt.date | None = None) -> FundStatement:
+    """Contributed by partner, allocated by theme and project, spent, returned and unallocated."""
+    require(actor, "funds.view", object_type="fund", object_id=fund_id)
+    as_at = as_at or dt.date.today()
+    return engine.fund_statement(balances(session, fund_id, as_at=as_at), as_at)
+
+
+def transactions(
+    session: Session, actor: Actor, *, fund_id: int, page: int = 1, page_size: int = 50
+) -> Page[LedgerTransaction]:
+    require(actor, "funds.view", object_type="fund", object_id=fund_id)
+    return paginate(
+        session,
+        select(LedgerTransaction)
+        .where(LedgerTransaction.fund_id == fund_id)
+        .order_by(LedgerTransaction.date.desc(), LedgerTransaction.id.desc()),
+        page=page,
+        page_size=page_size,
+    )

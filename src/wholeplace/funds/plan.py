@@ -1,0 +1,740 @@
+"""Allocation plans: read a plan file, split its total to the penny, and reconcile it with a published table.
+
+A plan is a tree. The top level is a group whose amount is the plan's total; each group splits its amount
+between its lines: fixed amounts first, then fractions (or percents) of what remains, then weights over
+what is left. Every split goes through `money.apportion`, so each group's parts add up to its amount.
+Pure: no database, no clock, no printing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from wholeplace.money import Money, MoneyError, apportion
+from wholeplace.problems import InvalidInput, Problem
+
+PLAN_KEYS = ("name", "total", "lines", "weights", "remainder")
+RECIPIENT_KEYS = ("recipient", "amount", "fraction", "percent", "weight")
+GROUP_KEYS = ("group", "amount", "fraction", "percent", "weight", "lines", "weights", "remainder")
+SHARE_KEYS = ("amount", "fraction", "percent", "weight")
+UNALLOCATED = "unallocated"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+Path = tuple[str, ...]
+
+
+# The plan as read
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """A recipient or a group, and how it takes its part: at most one of amount, fraction, percent, weight.
+
+    A line with none of them takes what is left of its group. `where` and `share_where` name the file
+    and line, for messages.
+    """
+
+    name: str
+    amount: Money | None = None
+    fraction: Fraction | None = None
+    percent: Decimal | None = None
+    weight: Fraction | None = None
+    group: PlanGroup | None = None
+    where: str = ""
+    share_where: str = ""
+
+    @property
+    def share(self) -> Fraction | None:
+        """The part of what remains after the fixed amounts, from a fraction or a percent."""
+        if self.fraction is not None:
+            return self.fraction
+        return None if self.percent is None else Fraction(self.percent) / 100
+
+    @property
+    def takes_what_is_left(self) -> bool:
+        """Weighted lines and a line with no share at all split what the fixed amounts and fractions leave."""
+        return self.amount is None and self.share is None
+
+
+@dataclass(frozen=True)
+class PlanGroup:
+    lines: tuple[PlanLine, ...]
+    remainder_unallocated: bool = False
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    total: Money
+    group: PlanGroup
+
+
+# The plan as allocated
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One recipient's amount; `exact_share` is its unrounded share in pence of what its group has."""
+
+    path: Path
+    recipient: str
+    amount: Money
+    exact_share: Fraction
+
+
+@dataclass(frozen=True)
+class PlanAllocation:
+    """Allocations plus unallocated add up to the total exactly; `group_amounts[()]` is the total."""
+
+    name: str
+    total: Money
+    allocations: tuple[Allocation, ...]
+    unallocated: Money
+    group_amounts: dict[Path, Money] = field(default_factory=dict, hash=False)
+    group_unallocated: dict[Path, Money] = field(default_factory=dict, hash=False)
+
+
+def read_plan(text: str, filename: str) -> tuple[Plan | None, list[Problem]]:
+    """The plan in a YAML or JSON file, or every problem with it, each naming file, line and key."""
+    reader = _PlanReader(filename)
+    plan = reader.read(text)
+    if plan is None or reader.problems:
+        return None, reader.problems
+    _, problems = _split(plan)
+    return (None, problems) if problems else (plan, [])
+
+
+def check_plan(plan: Plan) -> list[Problem]:
+    """Every reason the plan cannot be allocated; empty when it can."""
+    problems: list[Problem] = []
+    _check_groups(plan.group, "the plan", problems)
+    if problems:
+        return problems
+    return _split(plan)[1]
+
+
+def allocate(plan: Plan) -> PlanAllocation:
+    """Split the plan's total between its recipients so every group adds up to the penny."""
+    if problems := check_plan(plan):
+        raise InvalidInput(problems)
+    allocation, _ = _split(plan)
+    assert allocation is not None
+    return allocation
+
+
+def to_json(allocation: PlanAllocation) -> dict[str, object]:
+    return {
+        "name": allocation.name,
+        "total": allocation.total.plain(),
+        "allocations": [
+            {"path": list(line.path), "recipient": line.recipient, "amount": line.amount.plain()}
+            for line in allocation.allocations
+        ],
+        "unallocated": allocation.unallocated.plain(),
+    }
+
+
+# Checks on one group's lines, the same whether the plan came from a file or from code
+
+
+def _check_groups(group: PlanGroup, label: str, problems: list[Problem]) -> None:
+    problems += group_problems(group, label)
+    for line in group.lines:
+        if line.group is not None:
+            _check_groups(line.group, f"group '{line.name}'", problems)
+
+
+def group_problems(group: PlanGroup, label: str) -> list[Problem]:
+    """What is wrong with how one group's lines share its amount (not looking inside sub-groups)."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for line in group.lines:
+        if line.name in seen:
+            problems.append(Problem(line.where, f"'{line.name}' is listed twice in {label}: list each one once"))
+        seen.add(line.name)
+    weighted = [line for line in group.lines if line.weight is not None]
+    plain = [line for line in group.lines if line.takes_what_is_left and line.weight is None]
+    if len(plain) > 1:
+        problems.append(
+            Problem(
+                plain[1].where,
+                f"Only one line in {label} can take what is left: give '{plain[1].name}' an amount, "
+                "a fraction or a weight",
+            )
+        )
+    elif plain and weighted:
+        problems.append(
+            Problem(
+                plain[0].where,
+                f"'{plain[0].name}' has no amount, so it takes what is left of {label}, which the lines "
+                "with weights share: give it a weight too",
+            )
+        )
+    if weighted and sum(line.weight or 0 for line in weighted) == 0:
+        problems.append(Problem(weighted[0].share_where, f"Weights in {label} add up to 0: give one a weight above 0"))
+    return problems + _share_problems(group, label, takers=weighted + plain)
+
+
+def _share_problems(group: PlanGroup, label: str, takers: Sequence[PlanLine]) -> list[Problem]:
+    fractions = [line for line in group.lines if line.fraction is not None]
+    percents = [line for line in group.lines if line.percent is not None]
+    if fractions and percents:
+        return [Problem(percents[0].share_where, f"{label[0].upper()}{label[1:]} mixes fractions and percents: use one")]
+    if not (fractions or percents):
+        return []
+    word, whole = ("Fractions", 1) if fractions else ("Percents", 100)
+    added: Fraction | Decimal = (
+        sum((line.fraction or Fraction(0) for line in fractions), Fraction(0))
+        if fractions
+        else sum((line.percent or Decimal(0) for line in percents), Decimal(0))
+    )
+    shown = str(added) if fractions else format(Decimal(added).normalize(), "f")
+    first = (fractions or percents)[0].share_where
+    start = f"{word} in {label} add up to {shown}"
+    if takers and added >= whole:
+        taker = "the lines with weights" if takers[0].weight is not None else f"'{takers[0].name}'"
+        return [Problem(first, f"{start}, which leaves nothing for {taker}; they must add up to less than {whole}")]
+    if not takers and added > whole and group.remainder_unallocated:
+        return [Problem(first, f"{start}; they must add up to {whole} or less")]
+    if not takers and added != whole and not group.remainder_unallocated:
+        return [Problem(first, f"{start}; they must add up to {whole}, or say remainder: unallocated")]
+    return []
+
+
+# Splitting
+
+
+@dataclass
+class _Split:
+    allocations: list[Allocation] = field(default_factory=list)
+    group_amounts: dict[Path, Money] = field(default_factory=dict)
+    group_unallocated: dict[Path, Money] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _split(plan: Plan) -> tuple[PlanAllocation | None, list[Problem]]:
+    """Allocate a plan whose groups passed `group_problems`; amounts over a group's amount are problems."""
+    state = _Split()
+    _split_group(plan.group, plan.total, (), state)
+    if state.problems:
+        return None, state.problems
+    unallocated = Money.total(state.group_unallocated.values())
+    allocation = PlanAllocation(
+        plan.name, plan.total, tuple(state.allocations), unallocated, state.group_amounts, state.group_unallocated
+    )
+    return allocation, []
+
+
+def _split_group(group: PlanGroup, amount: Money, path: Path, state: _Split) -> None:
+    state.group_amounts[path] = amount
+    fixed = Money.total(line.amount for line in group.lines if line.amount is not None)
+    has = f"the {amount} the group has" if path else f"the {amount} total"
+    if fixed > amount:
+        state.problems.append(Problem(group.where, f"Fixed amounts add up to {fixed}, more than {has}"))
+        return
+    rest = amount - fixed
+    shared = [line for line in group.lines if line.amount is None]
+    weights = _rest_weights(group, shared)
+    if sum(weights) == 0 and rest.pence:
+        state.problems.append(
+            Problem(
+                group.where,
+                f"Fixed amounts add up to {fixed}, less than {has}: add a line without an amount to take "
+                "what is left, or say remainder: unallocated",
+            )
+        )
+        return
+    parts = apportion(rest, weights) if sum(weights) else [Money(0)] * len(weights)
+    weight_sum = sum(weights) or 1
+    by_line = {id(line): (part, rest.pence * weight / weight_sum) for line, part, weight in zip(shared, parts, weights)}
+    if parts[-1].pence and group.remainder_unallocated:
+        state.group_unallocated[path] = parts[-1]
+    for line in group.lines:
+        part, exact = (line.amount, Fraction(line.amount.pence)) if line.amount is not None else by_line[id(line)]
+        if line.group is not None:
+            _split_group(line.group, part, (*path, line.name), state)
+        else:
+            state.allocations.append(Allocation((*path, line.name), line.name, part, exact))
+
+
+def _rest_weights(group: PlanGroup, shared: Sequence[PlanLine]) -> list[Fraction]:
+    """Weights for one apportion of what the fixed amounts leave: each fraction, then the lines taking
+    what is left in proportion to their weights, and last whatever stays unallocated.
+
+    One apportion, not one per stage, so every part is within 1p of its exact share of the group.
+    """
+    fractions = sum((line.share or Fraction(0) for line in shared), Fraction(0))
+    takers = [line for line in shared if line.takes_what_is_left]
+    taker_weight = sum((Fraction(1) if line.weight is None else line.weight for line in takers), Fraction(0))
+    weights = []
+    for line in shared:
+        if line.share is not None:
+            weights.append(line.share)
+        else:
+            weights.append((1 - fractions) * (1 if line.weight is None else line.weight) / taker_weight)
+    left = Fraction(0) if takers or not group.remainder_unallocated else max(1 - fractions, Fraction(0))
+    return [*weights, left]
+
+
+# Reading the file
+
+
+def _child(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+class _PlanReader:
+    """Reads the YAML node tree (so every value has its line) and collects every problem."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[Problem] = []
+
+    def where(self, node: Node, path: str) -> str:
+        return ", ".join(part for part in (self.filename, f"line {node.start_mark.line + 1}", path) if part)
+
+    def refuse(self, node: Node, path: str, message: str) -> None:
+        self.problems.append(Problem(self.where(node, path), message))
+
+    def read(self, text: str) -> Plan | None:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            where = f"{self.filename}, line {mark.line + 1}" if mark else self.filename
+            reason = getattr(error, "problem", None) or str(error)
+            self.problems.append(Problem(where, f"This is not YAML or JSON that can be read: {reason}"))
+            return None
+        if root is None:
+            self.problems.append(Problem(self.filename, "The plan is empty: give it a name, a total and lines"))
+            return None
+        entries = self.mapping(root, "", PLAN_KEYS, "A plan")
+        if entries is None:
+            return None
+        name = self.text(entries, "name", "", root, "the plan's name")
+        total = self.money(entries, "total", "", root, "the total")
+        group = self.group_body(entries, root, "", "the plan")
+        if name is None or total is None:
+            return None
+        return Plan(name, total, group)
+
+    def mapping(self, node: Node, path: str, allowed: Sequence[str], what: str) -> dict[str, tuple[Node, Node]] | None:
+        if not isinstance(node, MappingNode):
+            self.refuse(node, path, f"{what} must be keys and values, like 'recipient: Basildon'")
+            return None
+        entries: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else ""
+            if key in entries:
+                self.refuse(key_node, _child(path, key), f"'{key}' is given twice: give each key once")
+            elif key not in allowed:
+                self.refuse(
+                    key_node, _child(path, key), f"'{key}' is not a key we know. {what} can have: {', '.join(allowed)}"
+                )
+            else:
+                entries[key] = (key_node, value_node)
+        return entries
+
+    def scalar(self, node: Node, path: str, what: str) -> str | None:
+        if not isinstance(node, ScalarNode):
+            self.refuse(node, path, f"Write {what} as one value, not a list or keys")
+            return None
+        if node.tag == _NULL_TAG or not node.value.strip():
+            self.refuse(node, path, f"Enter {what}")
+            return None
+        return node.value.strip()
+
+    def text(self, entries: dict[str, tuple[Node, Node]], key: str, path: str, owner: Node, what: str) -> str | None:
+        if key not in entries:
+            self.refuse(owner, _child(path, key), f"Enter {what}: {key}: ...")
+            return None
+        value = self.scalar(entries[key][1], _child(path, key), what)
+        return " ".join(value.split()) if value is not None else None
+
+    def money(self, entries: dict[str, tuple[Node, Node]], key: str, path: str, owner: Node, what: str) -> Money | None:
+        if key not in entries:
+            self.refuse(owner, _child(path, key), f"Enter {what}: {key}: ...")
+            return None
+        node, where = entries[key][1], _child(path, key)
+        text = self.scalar(node, where, what)
+        if text is None:
+            return None
+        try:
+            amount = Money.parse(text)
+        except MoneyError as error:
+            self.refuse(node, where, str(error))
+            return None
+        if amount.pence < 0:
+            self.refuse(node, where, "Amount must be £0.00 or more")
+            return None
+        return amount
+
+    def number(self, node: Node, path: str, kind: str) -> Fraction | Decimal | None:
+        """A fraction (exact, from 1/3 or 0.25), a percent (a decimal, 34 or 34%) or a weight (0 or more)."""
+        text = self.scalar(node, path, f"a {kind}")
+        if text is None:
+            return None
+        if kind == "fraction":
+            try:
+                fraction = Fraction(text)
+            except (ValueError, ZeroDivisionError):
+                self.refuse(node, path, f"'{text}' is not a fraction. Write it like 1/3 or 0.25")
+                return None
+            if not 0 <= fraction <= 1:
+                self.refuse(node, path, f"A fraction must be between 0 and 1, not {text}")
+                return None
+            return fraction
+        value = _decimal(text.removesuffix("%") if kind == "percent" else text)
+        if value is None:
+            example = "34 or 33.5" if kind == "percent" else "173120"
+            self.refuse(node, path, f"'{text}' is not a {kind}. Write it like {example}")
+            return None
+        if kind == "percent" and not 0 <= value <= 100:
+            self.refuse(node, path, f"A percent must be between 0 and 100, not {text}")
+            return None
+        if value < 0:
+            self.refuse(node, path, f"A weight must be 0 or more, not {text}")
+            return None
+        return value if kind == "percent" else Fraction(value)
+
+    def line(self, node: Node, path: str) -> PlanLine | None:
+        """One line of a group; None when the line itself is wrong (its sub-group's problems are only reported)."""
+        keys = {key.value for key, _ in node.value if isinstance(key, ScalarNode)} if isinstance(node, MappingNode) else set()
+        is_group = "group" in keys
+        if is_group and "recipient" in keys:
+            self.refuse(node, path, "A line has a recipient or a group, not both")
+            return None
+        before = len(self.problems)
+        what = "A group line" if is_group else "A recipient line"
+        entries = self.mapping(node, path, GROUP_KEYS if is_group else RECIPIENT_KEYS, what)
+        if entries is None:
+            return None
+        if not is_group and "recipient" not in entries:
+            self.refuse(node, path, "Give the line a recipient (who gets money) or a group (money split further)")
+            return None
+        name_key = "group" if is_group else "recipient"
+        name = self.text(entries, name_key, path, node, "the group's name" if is_group else "the recipient's name")
+        given = [key for key in SHARE_KEYS if key in entries]
+        if len(given) > 1:
+            self.refuse(
+                entries[given[1]][0],
+                _child(path, given[1]),
+                f"Give a line one of amount, fraction, percent or weight, not {' and '.join(given)}",
+            )
+        values: dict[str, object] = {}
+        for key in given:
+            if key == "amount":
+                values[key] = self.money(entries, key, path, node, "an amount")
+            else:
+                values[key] = self.number(entries[key][1], _child(path, key), key)
+        share_where = self.where(entries[given[0]][1], _child(path, given[0])) if given else self.where(node, path)
+        own_problems = len(self.problems) > before
+        group = self.group_body(entries, node, path, f"group '{name}'") if is_group else None
+        if own_problems or name is None:
+            return None
+        return PlanLine(name, group=group, where=self.where(node, path), share_where=share_where, **values)  # type: ignore[arg-type]
+
+    def group_body(self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, label: str) -> PlanGroup:
+        unallocated = False
+        if "remainder" in entries:
+            node = entries["remainder"][1]
+            value = self.scalar(node, _child(path, "remainder"), "what happens to the remainder")
+            unallocated = value == UNALLOCATED
+            if value is not None and not unallocated:
+                self.refuse(node, _child(path, "remainder"), f"remainder can only be 'unallocated', not '{value}'")
+        if "lines" in entries and "weights" in entries:
+            key_node = entries["weights"][0]
+            self.refuse(key_node, _child(path, "weights"), f"Give {label} lines or weights, not both")
+            return PlanGroup((), unallocated, self.where(key_node, _child(path, "weights")))
+        if "lines" in entries:
+            return self.lines(entries["lines"], _child(path, "lines"), label, unallocated)
+        if "weights" in entries:
+            return self.weights(entries["weights"], _child(path, "weights"), label, unallocated)
+        self.refuse(owner, path, f"Give {label} lines (recipients and groups) or weights (recipients and their weights)")
+        return PlanGroup((), unallocated, self.where(owner, path))
+
+    def lines(self, entry: tuple[Node, Node], path: str, label: str, unallocated: bool) -> PlanGroup:
+        key_node, node = entry
+        where = self.where(key_node, path)
+        if not isinstance(node, SequenceNode) or not node.value:
+            self.refuse(node, path, f"Give {label} a list of lines, each starting with '- '")
+            return PlanGroup((), unallocated, where)
+        read = [self.line(item, f"{path}[{index}]") for index, item in enumerate(node.value)]
+        group = PlanGroup(tuple(line for line in read if line is not None), unallocated, where)
+        if None not in read:
+            self.problems += group_problems(group, label)
+        return group
+
+    def weights(self, entry: tuple[Node, Node], path: str, label: str, unallocated: bool) -> PlanGroup:
+        key_node, node = entry
+        where = self.where(key_node, path)
+        if not isinstance(node, MappingNode) or not node.value:
+            self.refuse(node, path, f"Give {label} weights as recipient: weight, like {{Basildon: 173120}}")
+            return PlanGroup((), unallocated, where)
+        before = len(self.problems)
+        lines: list[PlanLine] = []
+        for name_node, value_node in node.value:
+            name = self.scalar(name_node, path, "the recipient's name")
+            weight_path = _child(path, name or "")
+            weight = self.number(value_node, weight_path, "weight")
+            if name is not None and weight is not None:
+                value_where = self.where(value_node, weight_path)
+                lines.append(PlanLine(" ".join(name.split()), weight=Fraction(weight), where=value_where, share_where=value_where))
+        group = PlanGroup(tuple(lines), unallocated, where)
+        if len(self.problems) == before:
+            self.problems += group_problems(group, label)
+        return group
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A plain number, or an amount as people write it (£173,120) for a weight."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        try:
+            return Money.parse(text).pounds
+        except MoneyError:
+            return None
+    return value if value.is_finite() else None
+
+
+# Reconciling with a published table
+
+
+@dataclass(frozen=True)
+class PublishedLine:
+    """One row of a published table: a recipient's amount, or a group's (a total the table states)."""
+
+    recipient: str
+    amount: Money
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Difference:
+    recipient: str
+    published: Money
+    computed: Money
+
+    @property
+    def difference(self) -> Money:
+        """Published minus computed: positive when the published figure is higher."""
+        return self.published - self.computed
+
+
+@dataclass(frozen=True)
+class TotalCheck:
+    """Published amounts in part of the plan against the total stated for that part."""
+
+    of: str
+    published_sum: Money
+    stated: Money
+    stated_by: str  # "the plan gives it", "the published table states", "was given"
+
+    @property
+    def difference(self) -> Money:
+        return self.published_sum - self.stated
+
+    @property
+    def agrees(self) -> bool:
+        return self.published_sum == self.stated
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    plan: str
+    differences: tuple[Difference, ...]
+    matching: tuple[str, ...]
+    missing_from_published: tuple[str, ...]
+    not_in_plan: tuple[str, ...]
+    totals: tuple[TotalCheck, ...]
+
+    @property
+    def agrees(self) -> bool:
+        return not (self.differences or self.missing_from_published or self.not_in_plan) and all(
+            check.agrees for check in self.totals
+        )
+
+
+def read_published_table(text: str, filename: str) -> tuple[list[PublishedLine], list[Problem]]:
+    """The rows of a `recipient,amount` CSV, or every problem naming file, row (the header is row 1) and column.
+
+    Other columns are ignored, so a table copied from a paper can keep its notes.
+    """
+    try:
+        records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as error:
+        return [], [Problem(filename, f"This is not a CSV file that can be read: {error}")]
+    header = [column.strip().lower() for column in records[0]] if records else []
+    problems = [
+        Problem(f"{filename}, row 1", f"The column '{column}' is missing")
+        for column in ("recipient", "amount")
+        if column not in header
+    ]
+    if problems:
+        return [], problems
+    lines: list[PublishedLine] = []
+    first_row_of: dict[str, int] = {}
+    for row_number, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = dict(zip(header, cells, strict=False))
+        where = f"{filename}, row {row_number}"
+        recipient = " ".join(row.get("recipient", "").split())
+        amount_text = row.get("amount", "").strip()
+        amount = None
+        if not recipient:
+            problems.append(Problem(f"{where}, column 'recipient'", "Enter a recipient"))
+        elif recipient in first_row_of:
+            problems.append(
+                Problem(
+                    f"{where}, column 'recipient'",
+                    f"{recipient} is already on row {first_row_of[recipient]}: list each recipient once",
+                )
+            )
+        else:
+            first_row_of[recipient] = row_number
+        if not amount_text:
+            problems.append(Problem(f"{where}, column 'amount'", "Enter an amount"))
+        else:
+            try:
+                amount = Money.parse(amount_text)
+            except MoneyError as error:
+                problems.append(Problem(f"{where}, column 'amount'", str(error)))
+        if recipient and amount is not None:
+            lines.append(PublishedLine(recipient, amount, where))
+    if not lines and not problems:
+        problems.append(Problem(filename, "The file has no amounts in it"))
+    return ([] if problems else lines), problems
+
+
+def reconcile(
+    allocation: PlanAllocation, published: Sequence[PublishedLine], stated_total: Money | None = None
+) -> Reconciliation:
+    """Published amounts beside computed ones, recipients missing on either side, and the published sums.
+
+    A published row names a recipient or a group (by its name, or its path joined with ' / '); a group
+    row is a total the table states, checked against the published recipients inside it. Missing
+    recipients are looked for only inside the smallest group holding every published row, whose amount
+    is also the stated total unless `stated_total` is given.
+    """
+    computed: dict[str, Money] = {}
+    paths: dict[str, list[Path]] = {}
+    for line in allocation.allocations:
+        computed[line.recipient] = computed.get(line.recipient, Money(0)) + line.amount
+        paths.setdefault(line.recipient, []).append(line.path)
+    differences, matching, not_in_plan, places = [], [], [], []
+    group_rows: list[tuple[PublishedLine, Path]] = []
+    for row in published:
+        if row.recipient in computed:
+            amount = computed[row.recipient]
+            places += [path[:-1] for path in paths[row.recipient]]
+        elif (group := _group_named(allocation, row.recipient)) is not None:
+            amount = allocation.group_amounts[group]
+            places.append(group)
+            group_rows.append((row, group))
+        else:
+            not_in_plan.append(row.recipient)
+            continue
+        if row.amount == amount:
+            matching.append(row.recipient)
+        else:
+            differences.append(Difference(row.recipient, row.amount, amount))
+    scope = _common_prefix(places)
+    named = {row.recipient for row in published}
+    missing = dict.fromkeys(
+        line.recipient
+        for line in allocation.allocations
+        if line.path[: len(scope)] == scope and line.recipient not in named
+    )
+    recipient_rows = [row for row in published if row not in (group_row for group_row, _ in group_rows)]
+    totals = [
+        TotalCheck(
+            _label(allocation, scope),
+            Money.total(row.amount for row in recipient_rows),
+            allocation.group_amounts[scope] if stated_total is None else stated_total,
+            "the plan gives it" if stated_total is None else "was given",
+        )
+    ]
+    for group_row, group in group_rows:
+        inside = [
+            row
+            for row in recipient_rows
+            if any(path[: len(group)] == group for path in paths.get(row.recipient, []))
+        ]
+        if inside:
+            totals.append(
+                TotalCheck(
+                    _label(allocation, group),
+                    Money.total(row.amount for row in inside),
+                    group_row.amount,
+                    "the published table states",
+                )
+            )
+    return Reconciliation(
+        allocation.name, tuple(differences), tuple(matching), tuple(missing), tuple(not_in_plan), tuple(totals)
+    )
+
+
+def _group_named(allocation: PlanAllocation, name: str) -> Path | None:
+    if name == allocation.name:
+        return ()
+    by_path = [path for path in allocation.group_amounts if path and " / ".join(path) == name]
+    by_name = [path for path in allocation.group_amounts if path and path[-1] == name]
+    found = by_path or by_name
+    return found[0] if len(found) == 1 else None
+
+
+def _common_prefix(paths: Sequence[Path]) -> Path:
+    if not paths:
+        return ()
+    prefix = paths[0]
+    for path in paths[1:]:
+        length = 0
+        while length < min(len(prefix), len(path)) and prefix[length] == path[length]:
+            length += 1
+        prefix = prefix[:length]
+    return prefix
+
+
+def _label(allocation: PlanAllocation, path: Path) -> str:
+    return " / ".join(path) if path else allocation.name
+
+
+def reconciliation_to_json(reconciliation: Reconciliation) -> dict[str, object]:
+    return {
+        "plan": reconciliation.plan,
+        "agrees": reconciliation.agrees,
+        "differences": [
+            {
+                "recipient": line.recipient,
+                "published": line.published.plain(),
+                "computed": line.computed.plain(),
+                "difference": line.difference.plain(),
+            }
+            for line in reconciliation.differences
+        ],
+        "matching": list(reconciliation.matching),
+        "missing_from_published": list(reconciliation.missing_from_published),
+        "not_in_plan": list(reconciliation.not_in_plan),
+        "totals": [
+            {
+                "of": check.of,
+                "published_sum": check.published_sum.plain(),
+                "stated": check.stated.plain(),
+                "stated_by": check.stated_by,
+                "difference": check.difference.plain(),
+                "agrees": check.agrees,
+            }
+            for check in reconciliation.totals
+        ],
+    }
