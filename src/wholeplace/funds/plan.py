@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -28,7 +29,7 @@ SHARE_KEYS = ("amount", "fraction", "percent", "weight")
 UNALLOCATED = "unallocated"
 _NULL_TAG = "tag:yaml.org,2002:null"
 
-Path = tuple[str, ...]
+PlanPath = tuple[str, ...]  # group names, then the recipient
 
 
 # The plan as read
@@ -85,7 +86,7 @@ class Plan:
 class Allocation:
     """One recipient's amount; `exact_share` is its unrounded share in pence of what its group has."""
 
-    path: Path
+    path: PlanPath
     recipient: str
     amount: Money
     exact_share: Fraction
@@ -99,8 +100,8 @@ class PlanAllocation:
     total: Money
     allocations: tuple[Allocation, ...]
     unallocated: Money
-    group_amounts: dict[Path, Money] = field(default_factory=dict, hash=False)
-    group_unallocated: dict[Path, Money] = field(default_factory=dict, hash=False)
+    group_amounts: dict[PlanPath, Money] = field(default_factory=dict, hash=False)
+    group_unallocated: dict[PlanPath, Money] = field(default_factory=dict, hash=False)
 
 
 def read_plan(text: str, filename: str) -> tuple[Plan | None, list[Problem]]:
@@ -188,7 +189,9 @@ def _share_problems(group: PlanGroup, label: str, takers: Sequence[PlanLine]) ->
     fractions = [line for line in group.lines if line.fraction is not None]
     percents = [line for line in group.lines if line.percent is not None]
     if fractions and percents:
-        return [Problem(percents[0].share_where, f"{label[0].upper()}{label[1:]} mixes fractions and percents: use one")]
+        return [
+            Problem(percents[0].share_where, f"{label[0].upper()}{label[1:]} mixes fractions and percents: use one")
+        ]
     if not (fractions or percents):
         return []
     word, whole = ("Fractions", 1) if fractions else ("Percents", 100)
@@ -216,8 +219,8 @@ def _share_problems(group: PlanGroup, label: str, takers: Sequence[PlanLine]) ->
 @dataclass
 class _Split:
     allocations: list[Allocation] = field(default_factory=list)
-    group_amounts: dict[Path, Money] = field(default_factory=dict)
-    group_unallocated: dict[Path, Money] = field(default_factory=dict)
+    group_amounts: dict[PlanPath, Money] = field(default_factory=dict)
+    group_unallocated: dict[PlanPath, Money] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -234,7 +237,7 @@ def _split(plan: Plan) -> tuple[PlanAllocation | None, list[Problem]]:
     return allocation, []
 
 
-def _split_group(group: PlanGroup, amount: Money, path: Path, state: _Split) -> None:
+def _split_group(group: PlanGroup, amount: Money, path: PlanPath, state: _Split) -> None:
     state.group_amounts[path] = amount
     fixed = Money.total(line.amount for line in group.lines if line.amount is not None)
     has = f"the {amount} the group has" if path else f"the {amount} total"
@@ -255,7 +258,10 @@ def _split_group(group: PlanGroup, amount: Money, path: Path, state: _Split) -> 
         return
     parts = apportion(rest, weights) if sum(weights) else [Money(0)] * len(weights)
     weight_sum = sum(weights) or 1
-    by_line = {id(line): (part, rest.pence * weight / weight_sum) for line, part, weight in zip(shared, parts, weights)}
+    by_line = {
+        id(line): (part, rest.pence * weight / weight_sum)
+        for line, part, weight in zip(shared, parts[:-1], weights[:-1], strict=True)
+    }
     if parts[-1].pence and group.remainder_unallocated:
         state.group_unallocated[path] = parts[-1]
     for line in group.lines:
@@ -306,6 +312,9 @@ class _PlanReader:
         self.problems.append(Problem(self.where(node, path), message))
 
     def read(self, text: str) -> Plan | None:
+        if text.lstrip().startswith("{"):
+            # JSON may be indented with tabs, which YAML refuses; JSON strings cannot hold a raw tab.
+            text = text.replace("\t", " ")
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
@@ -320,8 +329,15 @@ class _PlanReader:
         entries = self.mapping(root, "", PLAN_KEYS, "A plan")
         if entries is None:
             return None
-        name = self.text(entries, "name", "", root, "the plan's name")
-        total = self.money(entries, "total", "", root, "the total")
+        name = total = None
+        if "name" not in entries:
+            self.refuse(root, "name", "Enter the plan's name, like name: Community Safety Fund 2011/12")
+        else:
+            name = self.text(entries["name"][1], "name", "the plan's name")
+        if "total" not in entries:
+            self.refuse(root, "total", "Enter the total the plan splits, like total: 1115160.00")
+        else:
+            total = self.money(entries["total"][1], "total", "the total")
         group = self.group_body(entries, root, "", "the plan")
         if name is None or total is None:
             return None
@@ -353,18 +369,11 @@ class _PlanReader:
             return None
         return node.value.strip()
 
-    def text(self, entries: dict[str, tuple[Node, Node]], key: str, path: str, owner: Node, what: str) -> str | None:
-        if key not in entries:
-            self.refuse(owner, _child(path, key), f"Enter {what}: {key}: ...")
-            return None
-        value = self.scalar(entries[key][1], _child(path, key), what)
+    def text(self, node: Node, where: str, what: str) -> str | None:
+        value = self.scalar(node, where, what)
         return " ".join(value.split()) if value is not None else None
 
-    def money(self, entries: dict[str, tuple[Node, Node]], key: str, path: str, owner: Node, what: str) -> Money | None:
-        if key not in entries:
-            self.refuse(owner, _child(path, key), f"Enter {what}: {key}: ...")
-            return None
-        node, where = entries[key][1], _child(path, key)
+    def money(self, node: Node, where: str, what: str) -> Money | None:
         text = self.scalar(node, where, what)
         if text is None:
             return None
@@ -382,6 +391,9 @@ class _PlanReader:
         """A fraction (exact, from 1/3 or 0.25), a percent (a decimal, 34 or 34%) or a weight (0 or more)."""
         text = self.scalar(node, path, f"a {kind}")
         if text is None:
+            return None
+        if not _reasonable(text):
+            self.refuse(node, path, f"'{text}' has too many digits or too large an exponent to use as a {kind}")
             return None
         if kind == "fraction":
             try:
@@ -408,21 +420,29 @@ class _PlanReader:
 
     def line(self, node: Node, path: str) -> PlanLine | None:
         """One line of a group; None when the line itself is wrong (its sub-group's problems are only reported)."""
-        keys = {key.value for key, _ in node.value if isinstance(key, ScalarNode)} if isinstance(node, MappingNode) else set()
-        is_group = "group" in keys
-        if is_group and "recipient" in keys:
+        keys = set()
+        if isinstance(node, MappingNode):
+            keys = {key.value for key, _ in node.value if isinstance(key, ScalarNode)}
+        if "group" in keys and "recipient" in keys:
             self.refuse(node, path, "A line has a recipient or a group, not both")
             return None
+        is_group = "group" in keys
         before = len(self.problems)
-        what = "A group line" if is_group else "A recipient line"
-        entries = self.mapping(node, path, GROUP_KEYS if is_group else RECIPIENT_KEYS, what)
+        if is_group:
+            entries = self.mapping(node, path, GROUP_KEYS, "A group line")
+        elif "recipient" in keys:
+            entries = self.mapping(node, path, RECIPIENT_KEYS, "A recipient line")
+        else:
+            self.mapping(node, path, tuple(dict.fromkeys(RECIPIENT_KEYS + GROUP_KEYS)), "A line")
+            if isinstance(node, MappingNode):
+                self.refuse(node, path, "Give the line a recipient (who gets money) or a group (money split further)")
+            return None
         if entries is None:
             return None
-        if not is_group and "recipient" not in entries:
-            self.refuse(node, path, "Give the line a recipient (who gets money) or a group (money split further)")
-            return None
         name_key = "group" if is_group else "recipient"
-        name = self.text(entries, name_key, path, node, "the group's name" if is_group else "the recipient's name")
+        name = self.text(
+            entries[name_key][1], _child(path, name_key), f"the {'group' if is_group else 'recipient'}'s name"
+        )
         given = [key for key in SHARE_KEYS if key in entries]
         if len(given) > 1:
             self.refuse(
@@ -430,18 +450,19 @@ class _PlanReader:
                 _child(path, given[1]),
                 f"Give a line one of amount, fraction, percent or weight, not {' and '.join(given)}",
             )
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for key in given:
+            where = _child(path, key)
             if key == "amount":
-                values[key] = self.money(entries, key, path, node, "an amount")
+                values[key] = self.money(entries[key][1], where, "an amount")
             else:
-                values[key] = self.number(entries[key][1], _child(path, key), key)
+                values[key] = self.number(entries[key][1], where, key)
         share_where = self.where(entries[given[0]][1], _child(path, given[0])) if given else self.where(node, path)
-        own_problems = len(self.problems) > before
+        line_is_wrong = len(self.problems) > before or name is None
         group = self.group_body(entries, node, path, f"group '{name}'") if is_group else None
-        if own_problems or name is None:
+        if line_is_wrong or name is None:
             return None
-        return PlanLine(name, group=group, where=self.where(node, path), share_where=share_where, **values)  # type: ignore[arg-type]
+        return PlanLine(name, group=group, where=self.where(node, path), share_where=share_where, **values)
 
     def group_body(self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, label: str) -> PlanGroup:
         unallocated = False
@@ -459,7 +480,9 @@ class _PlanReader:
             return self.lines(entries["lines"], _child(path, "lines"), label, unallocated)
         if "weights" in entries:
             return self.weights(entries["weights"], _child(path, "weights"), label, unallocated)
-        self.refuse(owner, path, f"Give {label} lines (recipients and groups) or weights (recipients and their weights)")
+        self.refuse(
+            owner, path, f"Give {label} lines (recipients and groups) or weights (recipients and their weights)"
+        )
         return PlanGroup((), unallocated, self.where(owner, path))
 
     def lines(self, entry: tuple[Node, Node], path: str, label: str, unallocated: bool) -> PlanGroup:
@@ -488,11 +511,26 @@ class _PlanReader:
             weight = self.number(value_node, weight_path, "weight")
             if name is not None and weight is not None:
                 value_where = self.where(value_node, weight_path)
-                lines.append(PlanLine(" ".join(name.split()), weight=Fraction(weight), where=value_where, share_where=value_where))
+                recipient = " ".join(name.split())
+                lines.append(PlanLine(recipient, weight=Fraction(weight), where=value_where, share_where=value_where))
         group = PlanGroup(tuple(lines), unallocated, where)
         if len(self.problems) == before:
             self.problems += group_problems(group, label)
         return group
+
+
+def _reasonable(text: str) -> bool:
+    """Refuse numbers like 1e999999999 before they become integers with a billion digits."""
+    if len(text) > 60:
+        return False
+    for part in text.replace("%", "").split("/"):
+        try:
+            number = Decimal(part.strip())
+        except InvalidOperation:
+            continue
+        if number.is_finite() and number and abs(number.adjusted()) > 30:
+            return False
+    return True
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -628,12 +666,12 @@ def reconcile(
     is also the stated total unless `stated_total` is given.
     """
     computed: dict[str, Money] = {}
-    paths: dict[str, list[Path]] = {}
+    paths: dict[str, list[PlanPath]] = {}
     for line in allocation.allocations:
         computed[line.recipient] = computed.get(line.recipient, Money(0)) + line.amount
         paths.setdefault(line.recipient, []).append(line.path)
     differences, matching, not_in_plan, places = [], [], [], []
-    group_rows: list[tuple[PublishedLine, Path]] = []
+    group_rows: list[tuple[PublishedLine, PlanPath]] = []
     for row in published:
         if row.recipient in computed:
             amount = computed[row.recipient]
@@ -656,7 +694,8 @@ def reconcile(
         for line in allocation.allocations
         if line.path[: len(scope)] == scope and line.recipient not in named
     )
-    recipient_rows = [row for row in published if row not in (group_row for group_row, _ in group_rows)]
+    group_row_ids = {id(group_row) for group_row, _ in group_rows}
+    recipient_rows = [row for row in published if id(row) not in group_row_ids]
     totals = [
         TotalCheck(
             _label(allocation, scope),
@@ -667,9 +706,7 @@ def reconcile(
     ]
     for group_row, group in group_rows:
         inside = [
-            row
-            for row in recipient_rows
-            if any(path[: len(group)] == group for path in paths.get(row.recipient, []))
+            row for row in recipient_rows if any(path[: len(group)] == group for path in paths.get(row.recipient, []))
         ]
         if inside:
             totals.append(
@@ -685,7 +722,7 @@ def reconcile(
     )
 
 
-def _group_named(allocation: PlanAllocation, name: str) -> Path | None:
+def _group_named(allocation: PlanAllocation, name: str) -> PlanPath | None:
     if name == allocation.name:
         return ()
     by_path = [path for path in allocation.group_amounts if path and " / ".join(path) == name]
@@ -694,7 +731,7 @@ def _group_named(allocation: PlanAllocation, name: str) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
-def _common_prefix(paths: Sequence[Path]) -> Path:
+def _common_prefix(paths: Sequence[PlanPath]) -> PlanPath:
     if not paths:
         return ()
     prefix = paths[0]
@@ -706,7 +743,7 @@ def _common_prefix(paths: Sequence[Path]) -> Path:
     return prefix
 
 
-def _label(allocation: PlanAllocation, path: Path) -> str:
+def _label(allocation: PlanAllocation, path: PlanPath) -> str:
     return " / ".join(path) if path else allocation.name
 
 
