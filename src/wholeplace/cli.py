@@ -14,6 +14,8 @@ from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
 from wholeplace.db import make_engine
+from wholeplace.funds import plan_cli
+from wholeplace.decisions.cli import decisions_app, meetings_app
 from wholeplace.funds.cli import funds_app
 from wholeplace.migrate import upgrade
 from wholeplace.partners import service as partners_service
@@ -35,6 +37,8 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(funds_app, name="funds")
+app.add_typer(decisions_app, name="decisions")
+app.add_typer(meetings_app, name="meetings")
 
 
 @db_app.command("upgrade")
@@ -193,6 +197,10 @@ def serve(
     host, port = host or settings.host, port or settings.port
     out.print(f"wholeplace is at http://{host}:{port}  (stop with Ctrl+C)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+app.command("allocate")(plan_cli.allocate)
+app.command("reconcile")(plan_cli.reconcile)
 
 
 def main() -> None:

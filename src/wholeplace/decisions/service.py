@@ -227,6 +227,15 @@ def list_decisions(
     return paginate(session, statement, page=page, page_size=page_size)
 
 
+def allocated_total(decision: Decision) -> Money:
+    """What the decision moves to themes and projects (contributions into the pool not counted)."""
+    return Money.total(
+        Money(item.amount_pence)
+        for item in decision.recommendations
+        if item.to_account.kind in (AccountKind.THEME, AccountKind.PROJECT)
+    )
+
+
 def figure_checks(decision: Decision) -> list[FigureCheck]:
     """The report's stated total and fractions against its amounts."""
     allocating = {AccountKind.THEME, AccountKind.PROJECT}

@@ -67,6 +67,7 @@ def load_demo_funds(session: Session, actor: Actor) -> list[str]:
         actor.user_id, actor.label, actor.organisation_id, actor.roles | {Role.DECISION_MAKER, Role.FINANCE}
     )
     created = [_wecb(session, deciding), _community_safety_fund(session, deciding)]
+    _safer_essex_meeting(session, deciding)
     return [reference for references in created for reference in references]
 
 
@@ -234,3 +235,31 @@ def _community_safety_fund(session: Session, actor: Actor) -> list[str]:
     )
     decisions.approve_decision(session, actor, decision_id=decision.id)
     return [decision.reference]
+
+
+def _safer_essex_meeting(session: Session, actor: Actor) -> None:
+    """Seed 003's minutes and their three numbered actions, due by the next meeting on 7 July 2011."""
+    next_meeting = dt.date(2011, 7, 7)
+    decisions.record_meeting(
+        session,
+        actor,
+        body="Safer Essex",
+        date=dt.date(2011, 3, 10),
+        place="County Hall, Chelmsford",
+        minutes="Agreed the 2011/12 allocation of the Home Office Community Safety Fund (item 7) and three strategic "
+        "priorities for 2011/12: domestic abuse, integrated offender management and reducing alcohol misuse.",
+        actions=[
+            (
+                "Develop a framework for how the mapping exercise could be undertaken, including a time line, and "
+                "report it to the Chair of Safer Essex to agree the approach",
+                "ECC Crime and Disorder Reduction Unit",
+                next_meeting,
+            ),
+            ("Provide a note of the Children's Trust update for circulation", "Averil Price", next_meeting),
+            (
+                "Follow up with the Community Wellbeing and Older People's Partnership as IOM lead",
+                "Alex Bamber",
+                next_meeting,
+            ),
+        ],
+    )
