@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from wholeplace import audit
@@ -14,8 +15,8 @@ from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
 from wholeplace.db import make_engine
-from wholeplace.funds import plan_cli
 from wholeplace.decisions.cli import decisions_app, meetings_app
+from wholeplace.funds import plan_cli
 from wholeplace.funds.cli import funds_app
 from wholeplace.migrate import upgrade
 from wholeplace.partners import service as partners_service
@@ -162,7 +163,7 @@ def audit_verify() -> None:
         chain_break = audit.verify(session)
         count = session.query(audit.AuditEntry).count()
     if chain_break is not None:
-        err.print(f"[red]The audit chain is broken at {chain_break}[/red]", highlight=False)
+        err.print(f"[red]The audit chain is broken at {escape(str(chain_break))}[/red]", highlight=False)
         raise typer.Exit(1)
     out.print(f"The audit chain is intact: {count} entries")
 

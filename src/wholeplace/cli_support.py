@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
@@ -28,7 +29,7 @@ def unit_of_work() -> Iterator[Session]:
             yield session
     except WholeplaceError as error:
         for problem in error.problems:
-            err.print(f"[red]{problem}[/red]", highlight=False)
+            err.print(f"[red]{escape(str(problem))}[/red]", highlight=False)
         raise typer.Exit(1) from error
     finally:
         engine.dispose()

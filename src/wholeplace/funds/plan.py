@@ -148,13 +148,13 @@ def to_json(allocation: PlanAllocation) -> dict[str, object]:
 
 
 def _check_groups(group: PlanGroup, label: str, problems: list[Problem]) -> None:
-    problems += group_problems(group, label)
+    problems += _group_problems(group, label)
     for line in group.lines:
         if line.group is not None:
             _check_groups(line.group, f"group '{line.name}'", problems)
 
 
-def group_problems(group: PlanGroup, label: str) -> list[Problem]:
+def _group_problems(group: PlanGroup, label: str) -> list[Problem]:
     """What is wrong with how one group's lines share its amount (not looking inside sub-groups)."""
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -189,9 +189,8 @@ def _share_problems(group: PlanGroup, label: str, takers: Sequence[PlanLine]) ->
     fractions = [line for line in group.lines if line.fraction is not None]
     percents = [line for line in group.lines if line.percent is not None]
     if fractions and percents:
-        return [
-            Problem(percents[0].share_where, f"{label[0].upper()}{label[1:]} mixes fractions and percents: use one")
-        ]
+        message = f"{label[0].upper()}{label[1:]} mixes fractions and percents: use one or the other"
+        return [Problem(percents[0].share_where, message)]
     if not (fractions or percents):
         return []
     word, whole = ("Fractions", 1) if fractions else ("Percents", 100)
@@ -225,7 +224,7 @@ class _Split:
 
 
 def _split(plan: Plan) -> tuple[PlanAllocation | None, list[Problem]]:
-    """Allocate a plan whose groups passed `group_problems`; amounts over a group's amount are problems."""
+    """Allocate a plan whose groups passed `_group_problems`; amounts over a group's amount are problems."""
     state = _Split()
     _split_group(plan.group, plan.total, (), state)
     if state.problems:
@@ -294,6 +293,16 @@ def _rest_weights(group: PlanGroup, shared: Sequence[PlanLine]) -> list[Fraction
 # Reading the file
 
 
+class _PlanLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases: a few nested `*` references can make a tree of billions of nodes."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*) are not allowed: write each value out", mark)
+        return super().compose_node(parent, index)
+
+
 def _child(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -316,7 +325,7 @@ class _PlanReader:
             # JSON may be indented with tabs, which YAML refuses; JSON strings cannot hold a raw tab.
             text = text.replace("\t", " ")
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=_PlanLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
             where = f"{self.filename}, line {mark.line + 1}" if mark else self.filename
@@ -405,7 +414,7 @@ class _PlanReader:
                 self.refuse(node, path, f"A fraction must be between 0 and 1, not {text}")
                 return None
             return fraction
-        value = _decimal(text.removesuffix("%") if kind == "percent" else text)
+        value = _decimal(text.removesuffix("%")) if kind == "percent" else _decimal(text, amounts=True)
         if value is None:
             example = "34 or 33.5" if kind == "percent" else "173120"
             self.refuse(node, path, f"'{text}' is not a {kind}. Write it like {example}")
@@ -440,9 +449,7 @@ class _PlanReader:
         if entries is None:
             return None
         name_key = "group" if is_group else "recipient"
-        name = self.text(
-            entries[name_key][1], _child(path, name_key), f"the {'group' if is_group else 'recipient'}'s name"
-        )
+        name = self.text(entries[name_key][1], _child(path, name_key), f"the {name_key}'s name")
         given = [key for key in SHARE_KEYS if key in entries]
         if len(given) > 1:
             self.refuse(
@@ -458,32 +465,34 @@ class _PlanReader:
             else:
                 values[key] = self.number(entries[key][1], where, key)
         share_where = self.where(entries[given[0]][1], _child(path, given[0])) if given else self.where(node, path)
-        line_is_wrong = len(self.problems) > before or name is None
+        line_is_wrong = len(self.problems) > before
         group = self.group_body(entries, node, path, f"group '{name}'") if is_group else None
         if line_is_wrong or name is None:
             return None
         return PlanLine(name, group=group, where=self.where(node, path), share_where=share_where, **values)
 
     def group_body(self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, label: str) -> PlanGroup:
-        unallocated = False
-        if "remainder" in entries:
-            node = entries["remainder"][1]
-            value = self.scalar(node, _child(path, "remainder"), "what happens to the remainder")
-            unallocated = value == UNALLOCATED
-            if value is not None and not unallocated:
-                self.refuse(node, _child(path, "remainder"), f"remainder can only be 'unallocated', not '{value}'")
+        remainder = entries.get("remainder", (None, None))[1]
+        unallocated = isinstance(remainder, ScalarNode) and remainder.value.strip() == UNALLOCATED
         if "lines" in entries and "weights" in entries:
             key_node = entries["weights"][0]
             self.refuse(key_node, _child(path, "weights"), f"Give {label} lines or weights, not both")
-            return PlanGroup((), unallocated, self.where(key_node, _child(path, "weights")))
-        if "lines" in entries:
-            return self.lines(entries["lines"], _child(path, "lines"), label, unallocated)
-        if "weights" in entries:
-            return self.weights(entries["weights"], _child(path, "weights"), label, unallocated)
-        self.refuse(
-            owner, path, f"Give {label} lines (recipients and groups) or weights (recipients and their weights)"
-        )
-        return PlanGroup((), unallocated, self.where(owner, path))
+            group = PlanGroup((), unallocated, self.where(key_node, _child(path, "weights")))
+        elif "lines" in entries:
+            group = self.lines(entries["lines"], _child(path, "lines"), label, unallocated)
+        elif "weights" in entries:
+            group = self.weights(entries["weights"], _child(path, "weights"), label, unallocated)
+        else:
+            message = f"Give {label} lines (recipients and groups) or weights (recipient: weight)"
+            self.refuse(owner, path, message)
+            group = PlanGroup((), unallocated, self.where(owner, path))
+        # Checked last so that problems come out in the order of the file, where remainder usually ends a group.
+        if remainder is not None and not unallocated:
+            value = self.scalar(remainder, _child(path, "remainder"), "what happens to the remainder")
+            if value is not None:
+                message = f"Write remainder: unallocated, or leave remainder out ('{value}' is not a choice)"
+                self.refuse(remainder, _child(path, "remainder"), message)
+        return group
 
     def lines(self, entry: tuple[Node, Node], path: str, label: str, unallocated: bool) -> PlanGroup:
         key_node, node = entry
@@ -494,7 +503,7 @@ class _PlanReader:
         read = [self.line(item, f"{path}[{index}]") for index, item in enumerate(node.value)]
         group = PlanGroup(tuple(line for line in read if line is not None), unallocated, where)
         if None not in read:
-            self.problems += group_problems(group, label)
+            self.problems += _group_problems(group, label)
         return group
 
     def weights(self, entry: tuple[Node, Node], path: str, label: str, unallocated: bool) -> PlanGroup:
@@ -515,7 +524,7 @@ class _PlanReader:
                 lines.append(PlanLine(recipient, weight=Fraction(weight), where=value_where, share_where=value_where))
         group = PlanGroup(tuple(lines), unallocated, where)
         if len(self.problems) == before:
-            self.problems += group_problems(group, label)
+            self.problems += _group_problems(group, label)
         return group
 
 
@@ -533,11 +542,13 @@ def _reasonable(text: str) -> bool:
     return True
 
 
-def _decimal(text: str) -> Decimal | None:
-    """A plain number, or an amount as people write it (£173,120) for a weight."""
+def _decimal(text: str, *, amounts: bool = False) -> Decimal | None:
+    """A plain number; with `amounts`, also an amount as people write it (£173,120), for a weight."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
+        if not amounts:
+            return None
         try:
             return Money.parse(text).pounds
         except MoneyError:
@@ -576,7 +587,7 @@ class TotalCheck:
     of: str
     published_sum: Money
     stated: Money
-    stated_by: str  # "the plan gives it", "the published table states", "was given"
+    stated_by: str  # "the plan gives it", "the published table states", "you gave"
 
     @property
     def difference(self) -> Money:
@@ -660,25 +671,27 @@ def reconcile(
 ) -> Reconciliation:
     """Published amounts beside computed ones, recipients missing on either side, and the published sums.
 
-    A published row names a recipient or a group (by its name, or its path joined with ' / '); a group
-    row is a total the table states, checked against the published recipients inside it. Missing
-    recipients are looked for only inside the smallest group holding every published row, whose amount
-    is also the stated total unless `stated_total` is given.
+    A published row names a recipient or a group (by its name, or its path joined with ' / '). A group
+    row is a total the table states: the published rows inside the group are checked against it, and
+    the group's recipients count as published. Missing recipients are looked for only inside the
+    smallest group holding every published row; that group's amount is also the stated total the
+    published rows are added up against, unless `stated_total` is given.
     """
     computed: dict[str, Money] = {}
-    paths: dict[str, list[PlanPath]] = {}
+    recipient_paths: dict[str, list[PlanPath]] = {}
     for line in allocation.allocations:
         computed[line.recipient] = computed.get(line.recipient, Money(0)) + line.amount
-        paths.setdefault(line.recipient, []).append(line.path)
-    differences, matching, not_in_plan, places = [], [], [], []
+        recipient_paths.setdefault(line.recipient, []).append(line.path)
+    differences, matching, not_in_plan, homes = [], [], [], []
+    places: dict[int, list[PlanPath]] = {}  # where each published row sits in the plan
     group_rows: list[tuple[PublishedLine, PlanPath]] = []
     for row in published:
         if row.recipient in computed:
-            amount = computed[row.recipient]
-            places += [path[:-1] for path in paths[row.recipient]]
+            amount, places[id(row)] = computed[row.recipient], recipient_paths[row.recipient]
+            homes += [path[:-1] for path in places[id(row)]]
         elif (group := _group_named(allocation, row.recipient)) is not None:
-            amount = allocation.group_amounts[group]
-            places.append(group)
+            amount, places[id(row)] = allocation.group_amounts[group], [group]
+            homes.append(group)
             group_rows.append((row, group))
         else:
             not_in_plan.append(row.recipient)
@@ -687,39 +700,59 @@ def reconcile(
             matching.append(row.recipient)
         else:
             differences.append(Difference(row.recipient, row.amount, amount))
-    scope = _common_prefix(places)
+    groups = [group for _, group in group_rows]
+    scope = _common_prefix(homes)
     named = {row.recipient for row in published}
     missing = dict.fromkeys(
         line.recipient
         for line in allocation.allocations
-        if line.path[: len(scope)] == scope and line.recipient not in named
+        if line.path[: len(scope)] == scope
+        and line.recipient not in named
+        and not any(_inside(line.path, group) for group in groups)
     )
-    group_row_ids = {id(group_row) for group_row, _ in group_rows}
-    recipient_rows = [row for row in published if id(row) not in group_row_ids]
+    stated = allocation.group_amounts[scope] if stated_total is None else stated_total
+    in_scope = _outermost(published, places, groups, scope, include_unplaced=True)
     totals = [
         TotalCheck(
             _label(allocation, scope),
-            Money.total(row.amount for row in recipient_rows),
-            allocation.group_amounts[scope] if stated_total is None else stated_total,
-            "the plan gives it" if stated_total is None else "was given",
+            Money.total(row.amount for row in in_scope),
+            stated,
+            "the plan gives it" if stated_total is None else "you gave",
         )
     ]
     for group_row, group in group_rows:
-        inside = [
-            row for row in recipient_rows if any(path[: len(group)] == group for path in paths.get(row.recipient, []))
-        ]
-        if inside:
-            totals.append(
-                TotalCheck(
-                    _label(allocation, group),
-                    Money.total(row.amount for row in inside),
-                    group_row.amount,
-                    "the published table states",
-                )
-            )
+        if inside := _outermost(published, places, groups, group, include_unplaced=False):
+            total = Money.total(row.amount for row in inside)
+            totals.append(TotalCheck(_label(allocation, group), total, group_row.amount, "the published table states"))
     return Reconciliation(
         allocation.name, tuple(differences), tuple(matching), tuple(missing), tuple(not_in_plan), tuple(totals)
     )
+
+
+def _inside(path: PlanPath, group: PlanPath) -> bool:
+    return len(path) > len(group) and path[: len(group)] == group
+
+
+def _outermost(
+    rows: Sequence[PublishedLine],
+    places: dict[int, list[PlanPath]],
+    groups: Sequence[PlanPath],
+    container: PlanPath,
+    *,
+    include_unplaced: bool,
+) -> list[PublishedLine]:
+    """Published rows inside `container` that no published group inside it already counts."""
+    inner = [group for group in groups if _inside(group, container)]
+    found = []
+    for row in rows:
+        if id(row) not in places:
+            if include_unplaced:
+                found.append(row)
+        elif any(
+            _inside(path, container) and not any(_inside(path, group) for group in inner) for path in places[id(row)]
+        ):
+            found.append(row)
+    return found
 
 
 def _group_named(allocation: PlanAllocation, name: str) -> PlanPath | None:

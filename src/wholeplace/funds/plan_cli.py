@@ -1,0 +1,164 @@
+"""The `wholeplace allocate` and `wholeplace reconcile` commands: read the files, call the plan engine, print."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from wholeplace.cli_support import err, out
+from wholeplace.funds import plan as engine
+from wholeplace.money import Money
+from wholeplace.problems import Problem
+
+PlanFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The plan, in YAML or JSON")]
+
+
+class AllocationFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ReconciliationFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def allocate(
+    plan_file: PlanFile,
+    format: Annotated[
+        AllocationFormat, typer.Option(help="How to print it: table, json or csv")
+    ] = AllocationFormat.table,
+) -> None:
+    """Split an allocation plan's total to the penny and print who gets what.
+
+    Every problem in the plan is printed with its line, and nothing is allocated.
+    """
+    allocation = engine.allocate(_read_plan(plan_file))
+    if format is AllocationFormat.json:
+        typer.echo(json.dumps(engine.to_json(allocation), indent=2, ensure_ascii=False))
+    elif format is AllocationFormat.csv:
+        typer.echo(_allocation_csv(allocation), nl=False)
+    else:
+        out.print(_allocation_table(allocation))
+
+
+def reconcile(
+    plan_file: PlanFile,
+    published: Annotated[
+        Path,
+        typer.Option(
+            "--published", exists=True, dir_okay=False, readable=True, help="The published table: recipient,amount"
+        ),
+    ],
+    format: Annotated[
+        ReconciliationFormat, typer.Option(help="How to print it: table or json")
+    ] = ReconciliationFormat.table,
+) -> None:
+    """Compare a plan's amounts with a published table: exit 0 when they agree, 1 when they do not."""
+    plan, problems = engine.read_plan(_read_text(plan_file), plan_file.name)
+    lines, table_problems = engine.read_published_table(_read_text(published), published.name)
+    if problems or table_problems:
+        _refuse(problems + table_problems)
+    assert plan is not None
+    reconciliation = engine.reconcile(engine.allocate(plan), lines)
+    if format is ReconciliationFormat.json:
+        typer.echo(json.dumps(engine.reconciliation_to_json(reconciliation), indent=2, ensure_ascii=False))
+    else:
+        _print_reconciliation(reconciliation, published.name)
+    raise typer.Exit(0 if reconciliation.agrees else 1)
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        _refuse([Problem(file.name, "The file is not UTF-8 text: save it as UTF-8")])
+
+
+def _read_plan(file: Path) -> engine.Plan:
+    plan, problems = engine.read_plan(_read_text(file), file.name)
+    if problems:
+        _refuse(problems)
+    assert plan is not None
+    return plan
+
+
+def _refuse(problems: Sequence[Problem]) -> NoReturn:
+    for problem in problems:
+        err.print(Text(str(problem), style="red"))
+    raise typer.Exit(1)
+
+
+def _allocation_table(allocation: engine.PlanAllocation) -> Table:
+    table = Table("Group", "Recipient", "Amount", title=escape(allocation.name))
+    table.columns[2].justify = "right"
+    table.columns[2].no_wrap = True
+    for line in allocation.allocations:
+        table.add_row(escape(" / ".join(line.path[:-1])), escape(line.recipient), str(line.amount))
+    table.add_section()
+    table.add_row("", "Unallocated", str(allocation.unallocated))
+    table.add_row("", "Total", str(allocation.total), style="bold")
+    return table
+
+
+def _allocation_csv(allocation: engine.PlanAllocation) -> str:
+    """Columns path,recipient,amount; the path joined with ' / ' as in JSON; unallocated last when not zero."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["path", "recipient", "amount"])
+    for line in allocation.allocations:
+        writer.writerow([" / ".join(line.path), line.recipient, line.amount.plain()])
+    if allocation.unallocated.pence:
+        writer.writerow(["", "(unallocated)", allocation.unallocated.plain()])
+    return buffer.getvalue()
+
+
+def _signed(amount: Money) -> str:
+    return f"+{amount}" if amount.pence > 0 else str(amount)
+
+
+def _print_reconciliation(reconciliation: engine.Reconciliation, published_name: str) -> None:
+    out.print(f"{published_name} against the plan '{reconciliation.plan}'", highlight=False, markup=False)
+    if reconciliation.differences:
+        table = Table(
+            "Recipient",
+            "Published",
+            "Computed",
+            "Difference",
+            caption="Difference: published minus computed",
+        )
+        for column in table.columns[1:]:
+            column.justify, column.no_wrap = "right", True
+        for line in reconciliation.differences:
+            table.add_row(escape(line.recipient), str(line.published), str(line.computed), _signed(line.difference))
+        out.print(table)
+    sentences = []
+    if reconciliation.matching:
+        sentences.append(f"{len(reconciliation.matching)} published amounts match the plan.")
+    if reconciliation.missing_from_published:
+        sentences.append("In the plan but not published: " + ", ".join(reconciliation.missing_from_published))
+    if reconciliation.not_in_plan:
+        sentences.append("Published but not in the plan: " + ", ".join(reconciliation.not_in_plan))
+    for check in reconciliation.totals:
+        start = f"Published amounts in {check.of} add up to {check.published_sum}"
+        if check.agrees:
+            sentences.append(f"{start}, the total {check.stated_by}.")
+        else:
+            more = "more" if check.difference.pence > 0 else "less"
+            gap = Money(abs(check.difference.pence))
+            sentences.append(f"{start}: {gap} {more} than the {check.stated} {check.stated_by}.")
+    verdict = "agrees with the plan." if reconciliation.agrees else "does not agree with the plan."
+    sentences.append(f"The published table {verdict}")
+    for sentence in sentences:
+        out.print(sentence, highlight=False, markup=False)
