@@ -21,14 +21,11 @@ from wholeplace.funds.plan import (
     PlanAllocation,
     PlanGroup,
     PlanLine,
-    PublishedLine,
     allocate,
     read_plan,
-    read_published_table,
-    reconcile,
-    reconciliation_to_json,
     to_json,
 )
+from wholeplace.funds.reconcile import PublishedLine, read_published_table, reconcile, reconciliation_to_json
 from wholeplace.money import Money
 from wholeplace.problems import InvalidInput, Problem
 

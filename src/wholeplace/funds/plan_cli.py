@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Sequence
@@ -15,9 +16,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from wholeplace.cli_support import err, out
+from wholeplace.auth.actor import Actor
+from wholeplace.cli_support import err, out, unit_of_work
+from wholeplace.decisions.service import DecisionIn, RecommendationIn, draft_decision
+from wholeplace.funds import ledger
 from wholeplace.funds import plan as engine
-from wholeplace.money import Money
+from wholeplace.funds import reconcile as reconciling
+from wholeplace.funds.model import UNALLOCATED_PATH
+from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Problem
 
 PlanFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The plan, in YAML or JSON")]
@@ -39,12 +45,22 @@ def allocate(
     format: Annotated[
         AllocationFormat, typer.Option(help="How to print it: table, json or csv")
     ] = AllocationFormat.table,
+    into: Annotated[
+        str | None, typer.Option(help="Code of a fund: create a draft decision there holding these allocations")
+    ] = None,
+    reference: Annotated[str | None, typer.Option(help="Reference of the draft decision (with --into)")] = None,
+    year: Annotated[str | None, typer.Option(help="Financial year of the allocations, like 2011/12 (with --into)")] = (
+        None
+    ),
 ) -> None:
     """Split an allocation plan's total to the penny and print who gets what.
 
-    Every problem in the plan is printed with its line, and nothing is allocated.
+    Every problem in the plan is printed with its line, and nothing is allocated. With --into, the
+    allocations also become a draft decision in that fund: nothing moves until a decision maker approves it.
     """
     allocation = engine.allocate(_read_plan(plan_file))
+    if into is not None:
+        _draft_into(allocation, into, reference, year)
     if format is AllocationFormat.json:
         typer.echo(json.dumps(engine.to_json(allocation), indent=2, ensure_ascii=False))
     elif format is AllocationFormat.csv:
@@ -67,13 +83,13 @@ def reconcile(
 ) -> None:
     """Compare a plan's amounts with a published table: exit 0 when they agree, 1 when they do not."""
     plan, problems = engine.read_plan(_read_text(plan_file), plan_file.name)
-    lines, table_problems = engine.read_published_table(_read_text(published), published.name)
+    lines, table_problems = reconciling.read_published_table(_read_text(published), published.name)
     if problems or table_problems:
         _refuse(problems + table_problems)
     assert plan is not None
-    reconciliation = engine.reconcile(engine.allocate(plan), lines)
+    reconciliation = reconciling.reconcile(engine.allocate(plan), lines)
     if format is ReconciliationFormat.json:
-        typer.echo(json.dumps(engine.reconciliation_to_json(reconciliation), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(reconciling.reconciliation_to_json(reconciliation), indent=2, ensure_ascii=False))
     else:
         _print_reconciliation(reconciliation, published.name)
     raise typer.Exit(0 if reconciliation.agrees else 1)
@@ -128,7 +144,7 @@ def _signed(amount: Money) -> str:
     return f"+{amount}" if amount.pence > 0 else str(amount)
 
 
-def _print_reconciliation(reconciliation: engine.Reconciliation, published_name: str) -> None:
+def _print_reconciliation(reconciliation: reconciling.Reconciliation, published_name: str) -> None:
     out.print(f"{published_name} against the plan '{reconciliation.plan}'", highlight=False, markup=False)
     if reconciliation.differences:
         table = Table(
@@ -162,3 +178,44 @@ def _print_reconciliation(reconciliation: engine.Reconciliation, published_name:
     sentences.append(f"The published table {verdict}")
     for sentence in sentences:
         out.print(sentence, highlight=False, markup=False)
+
+
+def _draft_into(allocation: engine.PlanAllocation, fund_code: str, reference: str | None, year: str | None) -> None:
+    """A draft decision moving each allocation from the fund's pool to a theme account named by its path."""
+    if not reference:
+        _refuse([Problem("--reference", "Give the draft decision a reference, like ECC/CSF/2011-12")])
+    with unit_of_work() as session:
+        actor = Actor.console()
+        fund = ledger.fund_by_code(session, actor, fund_code)
+        financial_year = FinancialYear.parse(year) if year else FinancialYear(fund.first_year)
+        recommendations = [
+            RecommendationIn(
+                str(number),
+                f"{line.recipient}",
+                line.amount,
+                UNALLOCATED_PATH,
+                "Themes:" + ":".join(part.replace(":", " -") for part in line.path),
+                financial_year,
+            )
+            for number, line in enumerate(allocation.allocations, start=1)
+            if line.amount.pence
+        ]
+        decision = draft_decision(
+            session,
+            actor,
+            fund_id=fund.id,
+            draft=DecisionIn(
+                reference=reference or "",
+                title=allocation.name,
+                report_date=dt.date.today(),
+                author=actor.label,
+                decision_maker="To be decided",
+                stated_total=allocation.total - allocation.unallocated,
+                purpose=f"Allocate {allocation.total} as the plan '{allocation.name}' sets out.",
+                recommendations=recommendations,
+            ),
+        )
+        err.print(
+            f"Draft decision {decision.reference} created in {fund.code} with {len(recommendations)} "
+            "recommendations. Nothing moves until a decision maker approves it."
+        )
