@@ -40,7 +40,7 @@ def unavailable(reason: str) -> None:
 def _worker_database(admin_url: str, worker: str) -> str:
     """A database of this test worker's own, created afresh, so parallel workers never meet."""
     url = make_url(normalise_url(admin_url))
-    name = f"wholeplace_test_{worker}"
+    name = f"wholeplace_test_{worker}_{os.getpid()}"  # runs at the same time on one server never meet
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -76,6 +76,14 @@ def postgres_engine(worker: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+    _drop_database(PG_URL, engine.url.database or "")
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    admin = create_engine(make_url(normalise_url(admin_url)), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _empty_postgres(engine: Engine) -> None:

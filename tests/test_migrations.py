@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path, worker: str) ->
         engine.dispose()
         return
     url = make_url(normalise_url(PG_URL))
-    name = f"wholeplace_empty_{worker}"
+    name = f"wholeplace_empty_{worker}_{os.getpid()}"
     try:
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
