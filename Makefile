@@ -7,7 +7,7 @@ GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := src/wholeplace/web/static/govuk
 export WHOLEPLACE_DATABASE_URL ?= sqlite:///var/wholeplace.db
 
-.PHONY: setup demo serve test e2e lint fmt assets clean docs
+.PHONY: setup demo serve test e2e lint fmt assets clean docs bench
 
 setup: $(VENV)/.installed $(STATIC)/.installed
 
@@ -42,6 +42,10 @@ serve: setup
 test: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+# Benchmarks against peers, each printing its ratio; not part of `make test`.
+bench: setup
+	$(BIN)/python bench/ledger.py
 
 e2e: setup
 	$(BIN)/pytest -m browser

@@ -227,24 +227,27 @@ def list_decisions(
     return paginate(session, statement, page=page, page_size=page_size)
 
 
-def allocated_total(decision: Decision) -> Money:
-    """What the decision moves to themes and projects (contributions into the pool not counted)."""
-    return Money.total(
-        Money(item.amount_pence)
-        for item in decision.recommendations
-        if item.to_account.kind in (AccountKind.THEME, AccountKind.PROJECT)
+def _allocates(item: Recommendation) -> bool:
+    """Moves money from the pool to a theme or project (not a contribution, not a re-profiling)."""
+    return item.from_account.kind is AccountKind.UNALLOCATED and item.to_account.kind in (
+        AccountKind.THEME,
+        AccountKind.PROJECT,
     )
+
+
+def allocated_total(decision: Decision) -> Money:
+    """What the decision allocates from the pool to themes and projects."""
+    return Money.total(Money(item.amount_pence) for item in decision.recommendations if _allocates(item))
 
 
 def figure_checks(decision: Decision) -> list[FigureCheck]:
     """The report's stated total and fractions against its amounts."""
-    allocating = {AccountKind.THEME, AccountKind.PROJECT}
     items = [
         RecommendationFigures(
             item.number,
             item.text,
             Money(item.amount_pence),
-            item.to_account.kind in allocating and item.from_account.kind is AccountKind.UNALLOCATED,
+            _allocates(item),
             item.stated_fraction,
             Money(item.fraction_of_pence) if item.fraction_of_pence is not None else None,
         )

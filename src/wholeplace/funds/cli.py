@@ -11,8 +11,10 @@ from rich.table import Table
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import out, unit_of_work
 from wholeplace.funds import engine, ledger
+from wholeplace.funds.export_cli import export_app
 
 funds_app = typer.Typer(help="Pooled funds: statements, the trial balance, exports.", no_args_is_help=True)
+funds_app.add_typer(export_app, name="export")
 AsAt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Statement as at the end of this day")]
 
 

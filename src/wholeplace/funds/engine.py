@@ -130,7 +130,8 @@ def fund_statement(balances: Sequence[AccountBalance], as_at: dt.date) -> FundSt
     }
     for balance in balances:
         if balance.kind is AccountKind.CONTRIBUTION:
-            contributed[balance.partner or balance.account] += -balance.total
+            if balance.total.pence:  # an account opened by a draft, with nothing in it yet, is no contribution
+                contributed[balance.partner or balance.account] += -balance.total
         elif balance.kind is AccountKind.UNALLOCATED:
             for year, amount in balance.by_year.items():
                 unallocated[year] += amount

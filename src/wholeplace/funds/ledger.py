@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -159,8 +159,10 @@ def lock_fund(session: Session, fund_id: int) -> Fund:
     return fund
 
 
-def balances(session: Session, fund_id: int, *, as_at: dt.date | None = None) -> list[AccountBalance]:
-    """Every account of the fund with its balance by financial year, as at the end of a day."""
+def balances(
+    session: Session, fund_id: int, *, as_at: dt.date | None = None, accounts: Collection[str] | None = None
+) -> list[AccountBalance]:
+    """The fund's accounts (or only those at `accounts` paths) with balances by financial year, as at a day's end."""
     statement = (
         select(Posting.account_id, Posting.financial_year, func.sum(Posting.amount_pence))
         .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
@@ -169,10 +171,13 @@ def balances(session: Session, fund_id: int, *, as_at: dt.date | None = None) ->
     )
     if as_at is not None:
         statement = statement.where(LedgerTransaction.date <= as_at)
+    account_query = select(Account).where(Account.fund_id == fund_id)
+    if accounts is not None:
+        account_query = account_query.where(Account.path.in_(list(accounts)))
+        statement = statement.where(Posting.account_id.in_(account_query.with_only_columns(Account.id)))
     by_account: dict[int, dict[FinancialYear, Money]] = defaultdict(dict)
     for account_id, year, pence in session.execute(statement):
         by_account[account_id][FinancialYear(year)] = Money(int(pence))
-    accounts = session.scalars(select(Account).where(Account.fund_id == fund_id)).all()
     return [
         AccountBalance(
             account.path,
@@ -180,7 +185,7 @@ def balances(session: Session, fund_id: int, *, as_at: dt.date | None = None) ->
             account.organisation.name if account.organisation else None,
             by_account.get(account.id, {}),
         )
-        for account in accounts
+        for account in session.scalars(account_query)
     ]
 
 
@@ -237,7 +242,8 @@ def post(
 
 def _check_money_suffices(session: Session, fund: Fund, lines: Sequence[PostingLine], date: dt.date) -> None:
     touched = {line.account for line in lines}
-    after = {balance.account: balance for balance in balances(session, fund.id) if balance.account in touched}
+    # Only the accounts this transaction touches: the index on postings by account keeps this quick on a big ledger.
+    after = {balance.account: balance for balance in balances(session, fund.id, accounts=touched)}
     for line in lines:
         current = after.get(line.account) or AccountBalance(line.account, line.kind, None, {})
         by_year = dict(current.by_year)
@@ -372,7 +378,7 @@ def check_assertions(session: Session, actor: Actor, *, fund_id: int) -> list[Pr
 
 
 def _balance_at(session: Session, fund_id: int, path: str, date: dt.date) -> Money:
-    return next((b.total for b in balances(session, fund_id, as_at=date) if b.account == path), Money(0))
+    return next((b.total for b in balances(session, fund_id, as_at=date, accounts=[path])), Money(0))
 
 
 def statement(session: Session, actor: Actor, *, fund_id: int, as_at: dt.date | None = None) -> FundStatement:
