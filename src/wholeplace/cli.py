@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wholeplace import audit
+from wholeplace.appraisal import cli as appraisal_cli
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
@@ -202,6 +203,7 @@ def serve(
 
 app.command("allocate")(plan_cli.allocate)
 app.command("reconcile")(plan_cli.reconcile)
+app.command("appraise")(appraisal_cli.appraise)
 
 
 def main() -> None:

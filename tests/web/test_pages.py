@@ -196,3 +196,15 @@ def test_a_new_api_token_is_shown_once_on_the_account_page(admin_client: TestCli
     secret = re.search(r'<code id="new-token">(wp_[\w-]+)</code>', page.text)[1]  # type: ignore[index]
     assert admin_client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     assert secret not in admin_client.get("/account").text
+
+
+def test_a_partner_page_links_to_the_partner_it_is_part_of(
+    admin_client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        pcc = make_organisation(session, "Police and Crime Commissioner for Essex", "XX-WHOLEPLACE-ESSEX-PCC")
+        police = make_organisation(session, "Essex Police", "XX-WHOLEPLACE-ESSEX-POLICE")
+        police.parent = pcc
+        pcc_id, police_id = pcc.id, police.id
+    page = admin_client.get(f"/partners/{police_id}")
+    assert f'<a class="govuk-link" href="/partners/{pcc_id}">Police and Crime Commissioner for Essex</a>' in page.text

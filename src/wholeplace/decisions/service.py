@@ -82,12 +82,15 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
                 problems.append(Problem(f"{where}.{field}", f"{year} is outside the fund's years, {fund.years_label}"))
         if item.from_account == item.to_account and item.from_year == to_year:
             problems.append(Problem(f"{where}.to_account", "Money must move to another account or year"))
-        try:
-            source = ledger.open_account(session, fund, item.from_account)
-            target = ledger.open_account(session, fund, item.to_account)
-        except InvalidInput as error:
-            problems += [Problem(f"{where}.{p.where}", p.message) for p in error.problems]
+        opened = {}
+        for field, path in (("from_account", item.from_account), ("to_account", item.to_account)):
+            try:
+                opened[field] = ledger.open_account(session, fund, path)
+            except InvalidInput as error:
+                problems += [Problem(f"{where}.{field}", p.message) for p in error.problems]
+        if len(opened) < 2:
             continue
+        source, target = opened["from_account"], opened["to_account"]
         if target.kind is AccountKind.CONTRIBUTION:
             problems.append(Problem(f"{where}.to_account", "Money cannot be paid into a contribution account"))
         recommendations.append(
@@ -178,6 +181,10 @@ def reject_decision(session: Session, actor: Actor, *, decision_id: int, reason:
     if not reason.strip():
         raise InvalidInput([Problem("reason", "Enter the reason the recommendations are not agreed")])
     decision = _draft(session, decision_id)
+    ledger.lock_fund(session, decision.fund_id)  # queue behind an approval of the same draft
+    session.refresh(decision)
+    if decision.status is not DecisionStatus.DRAFT:
+        raise Conflict(f"{decision.reference} has already been {decision.status.value}")
     decision.status, decision.rejection_reason = DecisionStatus.REJECTED, reason.strip()
     decision.decided_at, decision.decided_by = utcnow(), actor.label
     audit.record(

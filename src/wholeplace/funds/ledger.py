@@ -241,15 +241,44 @@ def post(
 
 
 def _check_money_suffices(session: Session, fund: Fund, lines: Sequence[PostingLine], date: dt.date) -> None:
+    """No account may hold less than nothing on any day from the posting's date on, in any year."""
     touched = {line.account for line in lines}
     # Only the accounts this transaction touches: the index on postings by account keeps this quick on a big ledger.
-    after = {balance.account: balance for balance in balances(session, fund.id, accounts=touched)}
-    for line in lines:
-        current = after.get(line.account) or AccountBalance(line.account, line.kind, None, {})
+    held = {balance.account: balance for balance in balances(session, fund.id, as_at=date, accounts=touched)}
+    kinds = {line.account: line.kind for line in lines}
+    problems = _apply_and_check(held, kinds, [(line.account, line.year, line.amount) for line in lines])
+    later = session.execute(
+        select(Account.path, Posting.financial_year, LedgerTransaction.date, func.sum(Posting.amount_pence))
+        .join(Posting, Posting.account_id == Account.id)
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .where(Account.fund_id == fund.id, Account.path.in_(touched), LedgerTransaction.date > date)
+        .group_by(Account.path, Posting.financial_year, LedgerTransaction.date)
+        .order_by(LedgerTransaction.date)
+    ).all()
+    for day in sorted({row[2] for row in later}):
+        if problems:
+            break
+        moves = [(path, FinancialYear(year), Money(int(pence))) for path, year, when, pence in later if when == day]
+        problems = [Problem(p.where, f"{p.message} on {day:%d %B %Y}") for p in _apply_and_check(held, kinds, moves)]
+    if problems:
+        raise NotEnoughMoney(problems)
+    _check_assertions_kept(session, fund, lines, date)
+
+
+def _apply_and_check(
+    held: dict[str, AccountBalance], kinds: dict[str, AccountKind], moves: Sequence[tuple[str, FinancialYear, Money]]
+) -> list[Problem]:
+    """Add the moves to the balances held (in place) and say which accounts are then overdrawn."""
+    for account, year, amount in moves:
+        current = held.get(account) or AccountBalance(account, kinds[account], None, {})
         by_year = dict(current.by_year)
-        by_year[line.year] = by_year.get(line.year, Money(0)) + line.amount
-        after[line.account] = AccountBalance(line.account, line.kind, current.partner, by_year)
-    problems = engine.overdrawn(after.values())
+        by_year[year] = by_year.get(year, Money(0)) + amount
+        held[account] = AccountBalance(account, current.kind, current.partner, by_year)
+    return engine.overdrawn([held[account] for account, _, _ in moves])
+
+
+def _check_assertions_kept(session: Session, fund: Fund, lines: Sequence[PostingLine], date: dt.date) -> None:
+    problems: list[Problem] = []
     net: dict[str, int] = defaultdict(int)
     for line in lines:
         net[line.account] += line.amount.pence
@@ -278,9 +307,9 @@ def reverse(
     original = session.get(LedgerTransaction, transaction_id)
     if original is None:
         raise NotFound(f"There is no transaction {transaction_id}")
+    fund = lock_fund(session, original.fund_id)  # before the check, so two reversals at once queue
     if session.scalar(select(LedgerTransaction).where(LedgerTransaction.reverses_id == original.id)):
         raise Conflict(f"Transaction {transaction_id} has already been reversed")
-    fund = lock_fund(session, original.fund_id)
     lines = [
         (posting.account, Money(-posting.amount_pence), FinancialYear(posting.financial_year))
         for posting in original.postings

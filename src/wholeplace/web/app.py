@@ -10,6 +10,10 @@ from wholeplace import __version__
 from wholeplace.auth.routes import api as auth_api
 from wholeplace.auth.routes import pages as auth_pages
 from wholeplace.db import make_engine, session_factory
+from wholeplace.decisions.routes import api as decisions_api
+from wholeplace.decisions.routes import pages as decisions_pages
+from wholeplace.funds.routes import api as funds_api
+from wholeplace.funds.routes import pages as funds_pages
 from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
@@ -40,8 +44,8 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
     errors.install(app)
     app.mount("/assets", StaticFiles(directory=govuk / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    for router in (auth_pages, partners_pages, sections.pages, audit_page.pages):
+    for router in (auth_pages, partners_pages, funds_pages, decisions_pages, sections.pages, audit_page.pages):
         app.include_router(router)
-    for router in (auth_api, partners_api, audit_page.api):
+    for router in (auth_api, partners_api, funds_api, decisions_api, audit_page.api):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -11,16 +11,6 @@ from wholeplace.web.templating import render
 pages = APIRouter(include_in_schema=False)
 
 COMING = {
-    "funds": (
-        "Funds",
-        "Pooled budgets that partners pay into, held in a double-entry ledger.",
-        [
-            "contributions by partner, allocations to themes and projects, spend and returned underspend",
-            "allocation plans split to the penny, and re-profiling between years and projects",
-            "decision records, like the Police and Crime Commissioner's PCC/038/13, that authorise every movement",
-            "fund statements as at any date, reconciliations against published tables, and exports",
-        ],
-    ),
     "business-cases": (
         "Business cases",
         "Cost-benefit appraisal of the programme's business cases, in the HM Treasury method for local partnerships.",

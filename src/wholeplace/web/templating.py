@@ -14,7 +14,13 @@ from wholeplace.money import Money
 from wholeplace.problems import Problem
 
 PACKAGE = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [PACKAGE / "web" / "templates", PACKAGE / "partners" / "templates", PACKAGE / "auth" / "templates"]
+TEMPLATE_DIRS = [
+    PACKAGE / "web" / "templates",
+    PACKAGE / "partners" / "templates",
+    PACKAGE / "auth" / "templates",
+    PACKAGE / "funds" / "templates",
+    PACKAGE / "decisions" / "templates",
+]
 
 # The sections of the service, in the order the navigation shows them.
 SECTIONS = (

@@ -1,0 +1,1 @@
+"""Business case appraisal: cost-benefit analysis of a case file (see README.md in this package)."""

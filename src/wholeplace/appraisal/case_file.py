@@ -1,0 +1,515 @@
+"""Business case files (YAML or JSON): read them into an `engine.Case`, or say everything wrong with them.
+
+The file is read as a YAML node tree (as `funds.plan` reads allocation plans), so every problem names the
+file, the line and the key path, like `hub.yaml, line 12, costs[0].by_year.2019/20`. Nothing is computed
+from a file with problems. Pure: no database, no clock, no printing. The format: docs/appraisal.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TypeVar
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from wholeplace.appraisal.discounting import Discounting
+from wholeplace.appraisal.engine import (
+    CONFIDENCE_OPTIMISM_BIAS,
+    MAX_COST_OPTIMISM_BIAS,
+    Benefit,
+    BenefitKind,
+    Case,
+    Cohort,
+    CostKind,
+    CostLine,
+    Outcome,
+    check_case,
+)
+from wholeplace.funds.plan import _child, _decimal, _PlanLoader, _PlanReader, _reasonable
+from wholeplace.money import FinancialYear, FinancialYearError, Money
+from wholeplace.problems import Problem
+
+CASE_KEYS = (
+    "name",
+    "first_year",
+    "years",
+    "discount_rate",
+    "health_discount_rate",
+    "partners",
+    "costs",
+    "cohort",
+    "outcomes",
+)
+COST_KEYS = ("name", "payer", "kind", "by_year", "amount", "optimism_bias", "confidence")
+COHORT_KEYS = ("by_year", "size", "engagement")
+OUTCOME_KEYS = (
+    "name",
+    "success_rate",
+    "deadweight",
+    "optimism_bias",
+    "confidence",
+    "lag_years",
+    "duration_years",
+    "drop_off",
+    "benefits",
+)
+BENEFIT_KEYS = ("beneficiary", "kind", "unit_value", "unit_cost", "cashable_share", "health")
+# Each distribution and the numbers it takes; parsed and checked now, simulated in a later release.
+DISTRIBUTIONS = {"triangular": ("min", "mode", "max"), "pert": ("min", "mode", "max"), "uniform": ("min", "max")}
+DISTRIBUTIONS_UNBOUNDED = {"normal": ("mean", "sd")}
+MAX_YEARS = 1000
+NOT_SIMULATED = "Simulation is not available yet: give a plain number, the point estimate"
+
+Value = TypeVar("Value")
+Kind = TypeVar("Kind", CostKind, BenefitKind)
+
+
+def read_case(text: str, filename: str) -> tuple[Case | None, list[Problem]]:
+    """The case in a YAML or JSON file, or every problem with it, each naming file, line and key path."""
+    reader = _CaseReader(filename)
+    case = reader.read(text)
+    if case is None or reader.problems:
+        return None, reader.problems
+    # The reader checks everything with its line; this only guards against the two drifting apart.
+    problems = [Problem(f"{filename}, {problem.where}", problem.message) for problem in check_case(case)]
+    return (None, problems) if problems else (case, [])
+
+
+class _CaseReader(_PlanReader):
+    """Reads the node tree, keeping the period so that every year can be checked against it."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__(filename)
+        self.first_year: FinancialYear | None = None
+        self.years: int | None = None
+        self.partners: tuple[str, ...] = ()
+
+    def mapping(self, node: Node, path: str, allowed: Sequence[str], what: str) -> dict[str, tuple[Node, Node]] | None:
+        if not isinstance(node, MappingNode):
+            self.refuse(node, path, f"{what} must be keys and values, like 'name: Hub staff'")
+            return None
+        return super().mapping(node, path, allowed, what)
+
+    def read(self, text: str) -> Case | None:
+        root = self.compose(text)
+        if root is None:
+            return None
+        entries = self.mapping(root, "", CASE_KEYS, "A business case")
+        if entries is None:
+            return None
+        name = self.required(entries, root, "", "name", "Enter the case's name, like name: Domestic abuse hub")
+        name = self.text(name, "name", "the case's name") if name is not None else None
+        first_year = self.required(entries, root, "", "first_year", "Enter the first year, like first_year: 2013/14")
+        self.first_year = self.financial_year(first_year, "first_year") if first_year is not None else None
+        years = self.required(entries, root, "", "years", "Enter the appraisal period in years, like years: 5")
+        self.years = self.integer(years, "years", "the appraisal period", 1, MAX_YEARS) if years is not None else None
+        discounting = self.discounting(entries)
+        if "partners" in entries:
+            self.partners = self.partner_list(entries["partners"][1], "partners")
+        cost_list = self.required(entries, root, "", "costs", "Give the case's costs, each starting with '- '")
+        costs = self.items(cost_list, "costs", self.cost) if cost_list is not None else []
+        cohort = self.cohort(entries["cohort"][1], "cohort") if "cohort" in entries else None
+        outcomes = self.items(entries["outcomes"][1], "outcomes", self.outcome) if "outcomes" in entries else []
+        if outcomes and "cohort" not in entries:
+            self.refuse(root, "cohort", "Give the cohort the outcomes count in, like cohort: {size: 1160}")
+        if self.problems or name is None or self.first_year is None or self.years is None:
+            return None
+        return Case(
+            name, self.first_year, self.years, tuple(costs), cohort, tuple(outcomes), discounting, self.partners
+        )
+
+    def compose(self, text: str) -> Node | None:
+        if text.lstrip().startswith("{"):
+            # JSON may be indented with tabs, which YAML refuses; JSON strings cannot hold a raw tab.
+            text = text.replace("\t", " ")
+        try:
+            root = yaml.compose(text, Loader=_PlanLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            where = f"{self.filename}, line {mark.line + 1}" if mark else self.filename
+            reason = getattr(error, "problem", None) or str(error)
+            self.problems.append(Problem(where, f"This is not YAML or JSON that can be read: {reason}"))
+            return None
+        if root is None:
+            self.problems.append(Problem(self.filename, "The case is empty: give it a name, first_year, years, costs"))
+        return root
+
+    def required(
+        self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, key: str, message: str
+    ) -> Node | None:
+        if key not in entries:
+            self.refuse(owner, _child(path, key), message)
+            return None
+        return entries[key][1]
+
+    # The parts of a case
+
+    def discounting(self, entries: dict[str, tuple[Node, Node]]) -> Discounting:
+        rates = {}
+        for key, what in (("discount_rate", "The discount rate"), ("health_discount_rate", "The health discount rate")):
+            if key in entries:
+                rates[key] = self.rate(entries[key][1], key, what, allow_distribution=False)
+        return Discounting(rates.get("discount_rate"), rates.get("health_discount_rate"))
+
+    def partner_list(self, node: Node, path: str) -> tuple[str, ...]:
+        if not isinstance(node, SequenceNode) or not node.value:
+            self.refuse(node, path, "Give partners as a list, each starting with '- ', like - Essex Police")
+            return ()
+        names: list[str] = []
+        for index, item in enumerate(node.value):
+            name = self.text(item, f"{path}[{index}]", "the partner's name")
+            if name is not None and name in names:
+                self.refuse(item, f"{path}[{index}]", f"'{name}' is listed twice: list each partner once")
+            elif name is not None:
+                names.append(name)
+        return tuple(names)
+
+    def items(self, node: Node, path: str, read: Callable[[Node, str], Value | None]) -> list[Value]:
+        if not isinstance(node, SequenceNode) or not node.value:
+            self.refuse(node, path, f"Give {path} as a list, each item starting with '- '")
+            return []
+        read_items = [read(item, f"{path}[{index}]") for index, item in enumerate(node.value)]
+        return [item for item in read_items if item is not None]
+
+    def cost(self, node: Node, path: str) -> CostLine | None:
+        entries = self.mapping(node, path, COST_KEYS, "A cost")
+        if entries is None:
+            return None
+        before = len(self.problems)
+        name_node = self.required(entries, node, path, "name", "Enter the cost's name, like name: Hub staff")
+        name = self.text(name_node, _child(path, "name"), "the cost's name") if name_node is not None else None
+        payer = self.partner(entries, node, path, "payer", "who pays the cost")
+        kind_node = self.required(entries, node, path, "kind", "Enter the kind: revenue, capital or in_kind")
+        kind = (
+            self.choice(kind_node, _child(path, "kind"), CostKind, "A cost's kind") if kind_node is not None else None
+        )
+        amounts = self.yearly(entries, node, path, "amount", self.money_or_distribution)
+        bias = self.bias(entries, path, high=MAX_COST_OPTIMISM_BIAS)
+        if len(self.problems) > before or None in (name, payer, kind, amounts, bias):
+            return None
+        assert name and payer and kind and amounts is not None and bias is not None
+        return CostLine(name, payer, kind, tuple(Money(int(amount)) for amount in amounts), bias)
+
+    def cohort(self, node: Node, path: str) -> Cohort | None:
+        entries = self.mapping(node, path, COHORT_KEYS, "The cohort")
+        if entries is None:
+            return None
+        before = len(self.problems)
+        sizes = self.yearly(entries, node, path, "size", self.count)
+        engagement: Decimal | None = Decimal(1)
+        if "engagement" in entries:
+            engagement = self.rate(entries["engagement"][1], _child(path, "engagement"), "Engagement")
+        if len(self.problems) > before or sizes is None or engagement is None:
+            return None
+        return Cohort(tuple(sizes), engagement)
+
+    def outcome(self, node: Node, path: str) -> Outcome | None:
+        entries = self.mapping(node, path, OUTCOME_KEYS, "An outcome")
+        if entries is None:
+            return None
+        before = len(self.problems)
+        name_node = self.required(entries, node, path, "name", "Enter the outcome's name, like name: Fewer repeats")
+        name = self.text(name_node, _child(path, "name"), "the outcome's name") if name_node is not None else None
+        success = self.required(entries, node, path, "success_rate", "Enter the success rate, like success_rate: 0.25")
+        success_rate = None
+        if success is not None:
+            success_rate = self.rate(success, _child(path, "success_rate"), "The success rate")
+        rates = {
+            key: self.rate(entries[key][1], _child(path, key), key.replace("_", " ").capitalize())
+            for key in ("deadweight", "drop_off")
+            if key in entries
+        }
+        bias = self.bias(entries, path, high=Decimal(1))
+        lag: int | None = 0
+        duration: int | None = 1
+        if "lag_years" in entries:
+            lag = self.integer(entries["lag_years"][1], _child(path, "lag_years"), "the lag in years", 0, MAX_YEARS)
+        if "duration_years" in entries:
+            at = _child(path, "duration_years")
+            duration = self.integer(entries["duration_years"][1], at, "the years the effect lasts", 1, MAX_YEARS)
+        benefit_list = self.required(entries, node, path, "benefits", "Give the outcome's benefits, each with '- '")
+        benefits = []
+        if benefit_list is not None:
+            benefits = self.items(benefit_list, _child(path, "benefits"), self.benefit)
+        if len(self.problems) > before or None in (name, success_rate, bias, lag, duration):
+            return None
+        assert name is not None and success_rate is not None and bias is not None
+        assert lag is not None and duration is not None
+        return Outcome(
+            name,
+            success_rate,
+            tuple(benefits),
+            deadweight=rates.get("deadweight") or Decimal(0),
+            optimism_bias=bias,
+            lag_years=lag,
+            duration_years=duration,
+            drop_off=rates.get("drop_off") or Decimal(0),
+        )
+
+    def benefit(self, node: Node, path: str) -> Benefit | None:
+        entries = self.mapping(node, path, BENEFIT_KEYS, "A benefit")
+        if entries is None:
+            return None
+        before = len(self.problems)
+        beneficiary = self.partner(entries, node, path, "beneficiary", "who gains the benefit")
+        kind_node = self.required(
+            entries, node, path, "kind", "Enter the kind: fiscal_cashable, fiscal_noncashable, economic or social"
+        )
+        kind = None
+        if kind_node is not None:
+            kind = self.choice(kind_node, _child(path, "kind"), BenefitKind, "A benefit's kind")
+        unit_value = self.unit_value(entries, node, path)
+        share = None
+        if "cashable_share" in entries:
+            key_node, value_node = entries["cashable_share"]
+            share = self.rate(value_node, _child(path, "cashable_share"), "The cashable share")
+            if kind is not None and kind is not BenefitKind.FISCAL_CASHABLE:
+                self.refuse(
+                    key_node,
+                    _child(path, "cashable_share"),
+                    "Only a fiscal_cashable benefit has a cashable share (the rest counts as non-cashable)",
+                )
+        health = False
+        if "health" in entries:
+            key_node, value_node = entries["health"]
+            health = self.flag(value_node, _child(path, "health"))
+            if health and kind is not None and kind is not BenefitKind.SOCIAL:
+                message = "Only social benefits can be health values (discounted at the Green Book's 1.5%)"
+                self.refuse(key_node, _child(path, "health"), message)
+        if len(self.problems) > before or beneficiary is None or kind is None or unit_value is None:
+            return None
+        return Benefit(beneficiary, kind, unit_value, share, health)
+
+    def unit_value(self, entries: dict[str, tuple[Node, Node]], node: Node, path: str) -> Money | None:
+        if "unit_value" in entries and "unit_cost" in entries:
+            self.refuse(entries["unit_cost"][0], _child(path, "unit_cost"), "Give unit_value or unit_cost, not both")
+            return None
+        if "unit_cost" in entries:
+            message = (
+                "The unit cost library comes in a later release: give unit_value, the £ per outcome per year, "
+                "with its source in a comment"
+            )
+            self.refuse(entries["unit_cost"][0], _child(path, "unit_cost"), message)
+            return None
+        value_node = self.required(entries, node, path, "unit_value", "Enter the unit value, like unit_value: 1200")
+        if value_node is None:
+            return None
+        pence = self.money_or_distribution(value_node, _child(path, "unit_value"))
+        return Money(int(pence)) if pence is not None else None
+
+    # Values
+
+    def partner(self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, key: str, who: str) -> str | None:
+        node = self.required(entries, owner, path, key, f"Enter {who}, like {key}: Essex Police")
+        name = self.text(node, _child(path, key), f"{who}") if node is not None else None
+        if name is not None and self.partners and name not in self.partners:
+            assert node is not None
+            message = f"'{name}' is not a partner in this case: add it to partners, or check the spelling"
+            self.refuse(node, _child(path, key), message)
+            return None
+        return name
+
+    def yearly(
+        self,
+        entries: dict[str, tuple[Node, Node]],
+        owner: Node,
+        path: str,
+        every_year_key: str,
+        read: Callable[[Node, str], Decimal | None],
+    ) -> list[Decimal] | None:
+        """One value per year, from by_year: {2013/14: ...} or the same value every year."""
+        if "by_year" in entries and every_year_key in entries:
+            key_node = entries[every_year_key][0]
+            self.refuse(key_node, _child(path, every_year_key), f"Give by_year or {every_year_key}, not both")
+            return None
+        if every_year_key in entries:
+            value = read(entries[every_year_key][1], _child(path, every_year_key))
+            return None if value is None or self.years is None else [value] * self.years
+        if "by_year" not in entries:
+            message = f"Give by_year, like by_year: {{2013/14: 260000}}, or {every_year_key} for every year"
+            self.refuse(owner, _child(path, "by_year"), message)
+            return None
+        return self.by_year(entries["by_year"][1], _child(path, "by_year"), read)
+
+    def by_year(self, node: Node, path: str, read: Callable[[Node, str], Decimal | None]) -> list[Decimal] | None:
+        if not isinstance(node, MappingNode) or not node.value:
+            self.refuse(node, path, "Give by_year as year: value, like {2013/14: 260000}")
+            return None
+        values: dict[int, Decimal] = {}
+        complete = True
+        for year_node, value_node in node.value:
+            year = self.financial_year(year_node, path)
+            at = _child(path, str(year) if year else "")
+            value = read(value_node, at)
+            if year is None or value is None:
+                complete = False
+                continue
+            index = self.year_index(year, year_node, at)
+            if index is None:
+                complete = False
+            elif index in values:
+                self.refuse(year_node, at, f"{year} is given twice: give each year once")
+                complete = False
+            else:
+                values[index] = value
+        if not complete or self.years is None:
+            return None
+        return [values.get(index, Decimal(0)) for index in range(self.years)]
+
+    def year_index(self, year: FinancialYear, node: Node, path: str) -> int | None:
+        if self.first_year is None or self.years is None:
+            return None
+        index = year.start_year - self.first_year.start_year
+        if not 0 <= index < self.years:
+            last = self.first_year + (self.years - 1)
+            self.refuse(node, path, f"{year} is outside the appraisal period, {self.first_year} to {last}")
+            return None
+        return index
+
+    def financial_year(self, node: Node, path: str) -> FinancialYear | None:
+        text = self.scalar(node, path, "a financial year")
+        if text is None:
+            return None
+        try:
+            return FinancialYear.parse(text)
+        except FinancialYearError as error:
+            self.refuse(node, path, str(error))
+            return None
+
+    def integer(self, node: Node, path: str, what: str, low: int, high: int) -> int | None:
+        text = self.scalar(node, path, what)
+        if text is None:
+            return None
+        if not text.isdigit() or not low <= int(text) <= high:
+            self.refuse(node, path, f"Enter {what} as a whole number from {low} to {high}, not '{text}'")
+            return None
+        return int(text)
+
+    def choice(self, node: Node, path: str, kinds: type[Kind], what: str) -> Kind | None:
+        text = self.scalar(node, path, what.lower())
+        if text is None:
+            return None
+        normal = text.lower().replace("-", "_").replace(" ", "_").replace("non_cashable", "noncashable")
+        try:
+            return kinds(normal)
+        except ValueError:
+            self.refuse(node, path, f"{what} is one of {', '.join(kind.value for kind in kinds)}, not '{text}'")
+            return None
+
+    def flag(self, node: Node, path: str) -> bool:
+        text = (self.scalar(node, path, "true or false") or "").lower()
+        if text in ("true", "yes"):
+            return True
+        if text not in ("false", "no"):
+            self.refuse(node, path, f"Write true or false, not '{text}'")
+        return False
+
+    def bias(self, entries: dict[str, tuple[Node, Node]], path: str, *, high: Decimal) -> Decimal | None:
+        """Optimism bias given directly, or looked up from a confidence grade 1-6; none given is 0."""
+        if "optimism_bias" in entries and "confidence" in entries:
+            key = entries["confidence"][0]
+            self.refuse(key, _child(path, "confidence"), "Give optimism_bias or confidence, not both")
+            return None
+        if "confidence" in entries:
+            grade = self.integer(entries["confidence"][1], _child(path, "confidence"), "the confidence grade", 1, 6)
+            return None if grade is None else CONFIDENCE_OPTIMISM_BIAS[grade]
+        if "optimism_bias" in entries:
+            return self.rate(entries["optimism_bias"][1], _child(path, "optimism_bias"), "Optimism bias", high=high)
+        return Decimal(0)
+
+    def rate(
+        self, node: Node, path: str, what: str, *, high: Decimal = Decimal(1), allow_distribution: bool = True
+    ) -> Decimal | None:
+        """A share such as 0.25 (or 25%), from 0 to `high`."""
+        if isinstance(node, MappingNode) and allow_distribution:
+            self.distribution(node, path, what, high)
+            return None
+        text = self.scalar(node, path, what.lower())
+        if text is None:
+            return None
+        value = _decimal(text.removesuffix("%")) if _reasonable(text) else None
+        if value is None:
+            self.refuse(node, path, f"{what} is a number like 0.25 (or 25%), not '{text}'")
+            return None
+        value = value / 100 if text.endswith("%") else value
+        if not 0 <= value <= high:
+            self.refuse(node, path, f"{what} must be between 0 and {high}, not {text}")
+            return None
+        return value
+
+    def money_or_distribution(self, node: Node, path: str) -> Decimal | None:
+        """An amount of pounds as whole pence (a Decimal, so it can stand beside counts)."""
+        if isinstance(node, MappingNode):
+            self.distribution(node, path, "The amount", None)
+            return None
+        amount = self.money(node, path, "an amount")
+        return None if amount is None else Decimal(amount.pence)
+
+    def count(self, node: Node, path: str) -> Decimal | None:
+        if isinstance(node, MappingNode):
+            self.distribution(node, path, "The cohort size", None)
+            return None
+        text = self.scalar(node, path, "the number of people")
+        if text is None:
+            return None
+        value = _decimal(text, amounts=True) if _reasonable(text) else None
+        if value is None or value < 0:
+            self.refuse(node, path, f"The number of people must be 0 or more, like 1160, not '{text}'")
+            return None
+        return value
+
+    def distribution(self, node: MappingNode, path: str, what: str, high: Decimal | None) -> None:
+        """Check a distribution such as {triangular: [0.1, 0.25, 0.4]}; valid or not, it cannot be used yet."""
+        shapes = DISTRIBUTIONS | DISTRIBUTIONS_UNBOUNDED
+        before = len(self.problems)
+        entries = self.mapping(node, path, tuple(shapes), "A distribution")
+        if entries is None or len(self.problems) > before:
+            return
+        if len(entries) != 1:
+            self.refuse(node, path, f"Give one distribution: {', '.join(shapes)}")
+            return
+        ((shape, (_, value_node)),) = entries.items()
+        at = _child(path, shape)
+        names = shapes[shape]
+        example = ", ".join(names)
+        if not isinstance(value_node, SequenceNode) or len(value_node.value) != len(names):
+            self.refuse(value_node, at, f"A {shape} distribution takes {len(names)} numbers: [{example}]")
+            return
+        numbers = []
+        for item in value_node.value:
+            text = self.scalar(item, at, "a number")
+            number = _decimal(text, amounts=True) if text is not None and _reasonable(text) else None
+            if number is None:
+                if text is not None:
+                    self.refuse(item, at, f"'{text}' is not a number. A {shape} distribution takes [{example}]")
+                return
+            numbers.append(number)
+        if reason := _distribution_problem(shape, numbers, high):
+            self.refuse(value_node, at, reason)
+            return
+        self.refuse(node, path, f"{what} is a {shape} distribution. {NOT_SIMULATED}")
+
+
+def _distribution_problem(shape: str, numbers: list[Decimal], high: Decimal | None) -> str | None:
+    """Why the numbers do not make a distribution of this shape for a value from 0 to `high`; None if they do."""
+    if shape == "normal":
+        mean, sd = numbers
+        if sd < 0:
+            return f"The standard deviation must be 0 or more, not {sd}"
+        if mean < 0:
+            return f"The mean must be 0 or more, not {mean}"
+        if high is not None and mean > high:
+            return f"The mean must be {high} or less, not {mean}"
+        return None
+    low, top = numbers[0], numbers[-1]
+    if low > top:
+        return f"The min ({low}) is more than the max ({top}): write [{', '.join(DISTRIBUTIONS[shape])}]"
+    if len(numbers) == 3 and not low <= numbers[1] <= top:
+        return f"The mode ({numbers[1]}) must lie between the min ({low}) and the max ({top})"
+    if low < 0:
+        return f"The min must be 0 or more, not {low}"
+    if high is not None and top > high:
+        return f"The max must be {high} or less, not {top}"
+    return None

@@ -1,0 +1,178 @@
+"""Decision pages and /api/v1/decisions: the record laid out like the report, approval and rejection.
+
+Thin: parse, call one service function, render. An approval or rejection that is refused shows the
+decision again with every reason, and changes nothing (its savepoint is rolled back).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from wholeplace.auth.actor import Actor, allowed
+from wholeplace.decisions import service
+from wholeplace.decisions.model import DecisionStatus
+from wholeplace.decisions.schemas import (
+    STATUS_TAGS,
+    DecisionOut,
+    DecisionSummaryOut,
+    DecisionTotals,
+    RejectIn,
+    parse_status,
+)
+from wholeplace.funds import ledger
+from wholeplace.money import FinancialYear
+from wholeplace.paging import PageOut
+from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
+from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.templating import error_summary, render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["decisions"])
+
+PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
+PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
+StatusFilter = Annotated[str | None, Query(description="draft, approved or rejected")]
+FundFilter = Annotated[int | None, Query(description="Only this fund's decisions (the fund's id)")]
+
+
+@api.get("/decisions", response_model=PageOut[DecisionSummaryOut])
+def api_list(
+    session: DbSession,
+    actor: ApiActor,
+    settings: AppSettings,
+    page: PageNumber = 1,
+    page_size: PageSize = None,
+    status: StatusFilter = None,
+    fund_id: FundFilter = None,
+) -> PageOut[DecisionSummaryOut]:
+    """Decision records, newest report first; filter by status and fund."""
+    found = service.list_decisions(
+        session,
+        actor,
+        fund_id=fund_id,
+        status=parse_status(status),
+        page=page,
+        page_size=page_size or settings.page_size,
+    )
+    return PageOut.of(found, [DecisionSummaryOut.of(decision) for decision in found.items])
+
+
+@api.get("/decisions/{decision_id}", response_model=DecisionOut)
+def api_get(session: DbSession, actor: ApiActor, decision_id: int) -> DecisionOut:
+    """A decision with its recommendations and the checks on its figures."""
+    decision = service.get_decision(session, actor, decision_id)
+    return DecisionOut.of(decision, service.figure_checks(decision))
+
+
+@api.post("/decisions/{decision_id}/approve", response_model=DecisionOut)
+def api_approve(session: DbSession, actor: ApiActor, decision_id: int) -> DecisionOut:
+    """Approve a draft and post its money; refused (409) if the money is not there, and nothing changes."""
+    service.approve_decision(session, actor, decision_id=decision_id)
+    decision = service.get_decision(session, actor, decision_id)
+    return DecisionOut.of(decision, service.figure_checks(decision))
+
+
+@api.post("/decisions/{decision_id}/reject", response_model=DecisionOut)
+def api_reject(session: DbSession, actor: ApiActor, decision_id: int, body: RejectIn) -> DecisionOut:
+    """Reject a draft with the reason its recommendations are not agreed; nothing is posted."""
+    decision = service.reject_decision(session, actor, decision_id=decision_id, reason=body.reason)
+    return DecisionOut.of(decision, service.figure_checks(decision))
+
+
+@pages.get("/decisions", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    settings: AppSettings,
+    page: PageNumber = 1,
+    status: str | None = None,
+    fund: str | None = None,
+) -> HTMLResponse:
+    fund_id = _fund_filter(fund)
+    found = service.list_decisions(
+        session, actor, fund_id=fund_id, status=parse_status(status), page=page, page_size=settings.page_size
+    )
+    return render(
+        request,
+        "decisions/list.html",
+        {
+            "title": "Decisions",
+            "found": found,
+            "status": status or "",
+            "fund": fund_id,
+            "funds": ledger.list_funds(session, actor, page_size=500).items,
+            "statuses": STATUS_TAGS,
+        },
+    )
+
+
+def _fund_filter(fund: str | None) -> int | None:
+    if not fund:
+        return None
+    if not fund.isdigit():
+        raise InvalidInput([Problem("fund", f"'{fund}' is not a fund's id")])
+    return int(fund)
+
+
+@pages.get("/decisions/{decision_id}", response_class=HTMLResponse)
+def detail_page(request: Request, session: DbSession, actor: PageActor, decision_id: int) -> HTMLResponse:
+    return _detail(request, session, actor, decision_id)
+
+
+@pages.post("/decisions/{decision_id}/approve", response_model=None)
+def approve(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: int) -> Response:
+    try:
+        with session.begin_nested():
+            service.approve_decision(session, actor, decision_id=decision_id)
+    except (InvalidInput, Conflict) as error:  # NotEnoughMoney is a Conflict
+        return _detail(request, session, actor, decision_id, refused=error)
+    return RedirectResponse(f"/decisions/{decision_id}?approved=1", status_code=303)
+
+
+@pages.post("/decisions/{decision_id}/reject", response_model=None)
+def reject(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: int) -> Response:
+    reason = str(form.get("reason", ""))
+    try:
+        with session.begin_nested():
+            service.reject_decision(session, actor, decision_id=decision_id, reason=reason)
+    except (InvalidInput, Conflict) as error:
+        return _detail(request, session, actor, decision_id, refused=error, reason=reason)
+    return RedirectResponse(f"/decisions/{decision_id}?rejected=1", status_code=303)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    decision_id: int,
+    *,
+    refused: WholeplaceError | None = None,
+    reason: str = "",
+) -> HTMLResponse:
+    decision = service.get_decision(session, actor, decision_id)
+    context = {}
+    if refused is not None:
+        # A field's problem links to the field; any other (an account short of money) is said in full.
+        problems = [p if p.where in ("reason", "") else Problem("", str(p)) for p in refused.problems]
+        context = error_summary(problems)
+    return render(
+        request,
+        "decisions/detail.html",
+        {
+            "title": f"{decision.reference}: {decision.title}",
+            "decision": decision,
+            "checks": service.figure_checks(decision),
+            "totals": DecisionTotals.of(decision),
+            "status_tag": STATUS_TAGS[decision.status],
+            "can_decide": allowed(actor, "decisions.decide") and decision.status is DecisionStatus.DRAFT,
+            "reason": reason,
+            "fy": FinancialYear,
+            **context,
+        },
+        status_code=(409 if isinstance(refused, Conflict) else 422) if refused else 200,
+    )

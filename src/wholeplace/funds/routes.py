@@ -1,0 +1,257 @@
+"""Fund pages and /api/v1/funds: statements, partner statements, re-profiling, and the chart's assets.
+
+Thin: parse, call the ledger and decision services, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import plotly
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from wholeplace.auth.actor import Actor, allowed, require
+from wholeplace.decisions import service as decisions
+from wholeplace.decisions.model import DecisionStatus
+from wholeplace.funds import engine, ledger, sankey
+from wholeplace.funds.model import Fund
+from wholeplace.funds.schemas import (
+    REPROFILE_FIELDS,
+    SAME_ACCOUNT,
+    FundOut,
+    ReprofileForm,
+    StatementOut,
+    TransactionOut,
+    TrialBalanceTotals,
+    account_of,
+    parse_as_at,
+    partner_share_rows,
+    percent,
+    remaining,
+    year_rows,
+)
+from wholeplace.paging import PageOut
+from wholeplace.partners import service as partners
+from wholeplace.problems import InvalidInput, NotFound, Problem
+from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.templating import error_summary, render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["funds"])
+
+PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
+PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
+AsAt = Annotated[dt.date | None, Query(description="Statement as at the end of this day; today if not given")]
+ASSET_CACHE = {"Cache-Control": "private, max-age=86400"}
+
+
+@api.get("/funds", response_model=PageOut[FundOut])
+def api_list(
+    session: DbSession, actor: ApiActor, settings: AppSettings, page: PageNumber = 1, page_size: PageSize = None
+) -> PageOut[FundOut]:
+    """Pooled funds, newest first, a page at a time."""
+    found = ledger.list_funds(session, actor, page=page, page_size=page_size or settings.page_size)
+    return PageOut.of(found, [FundOut.of(fund) for fund in found.items])
+
+
+@api.get("/funds/{fund_id}", response_model=FundOut)
+def api_get(session: DbSession, actor: ApiActor, fund_id: int) -> FundOut:
+    return FundOut.of(ledger.get_fund(session, actor, fund_id))
+
+
+@api.get("/funds/{fund_id}/statement", response_model=StatementOut)
+def api_statement(session: DbSession, actor: ApiActor, fund_id: int, as_at: AsAt = None) -> StatementOut:
+    """Contributed by partner, allocated by theme and project, spent, returned and unallocated, as at a day."""
+    fund = ledger.get_fund(session, actor, fund_id)
+    statement = ledger.statement(session, actor, fund_id=fund_id, as_at=as_at)
+    totals = TrialBalanceTotals.of(ledger.balances(session, fund_id, as_at=statement.as_at))
+    return StatementOut.of(fund, statement, totals)
+
+
+@api.get("/funds/{fund_id}/transactions", response_model=PageOut[TransactionOut])
+def api_transactions(
+    session: DbSession,
+    actor: ApiActor,
+    settings: AppSettings,
+    fund_id: int,
+    page: PageNumber = 1,
+    page_size: PageSize = None,
+) -> PageOut[TransactionOut]:
+    """The fund's ledger transactions with their postings, newest first."""
+    ledger.get_fund(session, actor, fund_id)
+    found = ledger.transactions(session, actor, fund_id=fund_id, page=page, page_size=page_size or settings.page_size)
+    return PageOut.of(found, [TransactionOut.of(transaction) for transaction in found.items])
+
+
+# plotly.js and its base styles, from the installed plotly package. Not under /static: that mount
+# answers for every path below it. Signed-in pages are the only ones with charts.
+@pages.get("/charts/plotly.min.js")
+def plotly_js(actor: PageActor) -> FileResponse:
+    return FileResponse(sankey.PLOTLY_JS, media_type="text/javascript", headers=ASSET_CACHE)
+
+
+@pages.get("/charts/{name}.css")
+def plotly_css(actor: PageActor, name: str) -> Response:
+    sheet = sankey.plotly_stylesheets().get(name)
+    if sheet is None:
+        raise NotFound(f"There is no stylesheet {name}")
+    return Response(sheet.css, media_type="text/css", headers=ASSET_CACHE)
+
+
+@pages.get("/funds", response_class=HTMLResponse)
+def list_page(
+    request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: PageNumber = 1
+) -> HTMLResponse:
+    found = ledger.list_funds(session, actor, page=page, page_size=settings.page_size)
+    statements = {fund.id: ledger.statement(session, actor, fund_id=fund.id) for fund in found.items}
+    return render(request, "funds/list.html", {"title": "Funds", "found": found, "statements": statements})
+
+
+@pages.get("/funds/{fund_id}", response_class=HTMLResponse)
+def statement_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    fund_id: int,
+    as_at: str | None = None,
+    day: Annotated[str | None, Query(alias="as_at-day")] = None,
+    month: Annotated[str | None, Query(alias="as_at-month")] = None,
+    year: Annotated[str | None, Query(alias="as_at-year")] = None,
+) -> HTMLResponse:
+    fund = ledger.get_fund(session, actor, fund_id)
+    typed = {"day": day or "", "month": month or "", "year": year or ""}
+    try:
+        when = parse_as_at(as_at, day, month, year)
+    except InvalidInput as error:
+        return _statement(request, session, actor, fund, None, typed, error)
+    if when is not None and not any(typed.values()):
+        typed = {"day": str(when.day), "month": str(when.month), "year": str(when.year)}
+    return _statement(request, session, actor, fund, when, typed)
+
+
+def _statement(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    fund: Fund,
+    as_at: dt.date | None,
+    typed: dict[str, str],
+    problems: InvalidInput | None = None,
+) -> HTMLResponse:
+    statement = ledger.statement(session, actor, fund_id=fund.id, as_at=as_at)
+    approved = decisions.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.APPROVED, page_size=500)
+    drafts = decisions.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.DRAFT, page_size=1)
+    partner_ids = {org.name: org.id for org in partners.list_organisations(session, actor, page_size=500).items}
+    context = error_summary(problems.problems, {"as_at": "as_at-day"}) if problems else {}
+    return render(
+        request,
+        "funds/statement.html",
+        {
+            "title": f"{fund.name}: statement",
+            "fund": fund,
+            "statement": statement,
+            "themes": statement.themes(),
+            "remaining": remaining(statement),
+            "years": year_rows(statement, fund.years),
+            "flows": sankey.flows(statement, pool=fund.name),
+            "figure": sankey.figure(statement, pool=fund.name),
+            "plotly_version": plotly.__version__,
+            "plotly_styles": sankey.plotly_stylesheets().values(),
+            "trial_balance": TrialBalanceTotals.of(ledger.balances(session, fund.id, as_at=statement.as_at)),
+            "broken_assertions": ledger.check_assertions(session, actor, fund_id=fund.id),
+            "sources": [
+                d for d in approved.items if any(r.effective_date <= statement.as_at for r in d.recommendations)
+            ],
+            "drafts": drafts.total,
+            "partner_ids": partner_ids,
+            "percent": percent,
+            "account_of": account_of,
+            "typed": typed,
+            "year_ends": [year.ends for year in fund.years],
+            "can_reprofile": allowed(actor, "decisions.draft"),
+            **context,
+        },
+        status_code=422 if problems else 200,
+    )
+
+
+@pages.get("/funds/{fund_id}/partners/{organisation_id}", response_class=HTMLResponse)
+def partner_page(
+    request: Request, session: DbSession, actor: PageActor, fund_id: int, organisation_id: int, as_at: AsAt = None
+) -> HTMLResponse:
+    fund = ledger.get_fund(session, actor, fund_id)
+    organisation = partners.get_organisation(session, actor, organisation_id)
+    statement = ledger.statement(session, actor, fund_id=fund_id, as_at=as_at)
+    share = engine.partner_statement(statement, organisation.name)
+    return render(
+        request,
+        "funds/partner.html",
+        {
+            "title": f"{organisation.name} in {fund.name}",
+            "fund": fund,
+            "organisation": organisation,
+            "statement": statement,
+            "share": share,
+            "share_rows": partner_share_rows(share),
+            "share_percent": percent(*share.share_of_pool),
+        },
+    )
+
+
+@pages.get("/funds/{fund_id}/reprofile", response_class=HTMLResponse)
+def reprofile_page(request: Request, session: DbSession, actor: PageActor, fund_id: int) -> HTMLResponse:
+    require(actor, "decisions.draft", object_type="decision")
+    fund = ledger.get_fund(session, actor, fund_id)
+    return _reprofile_form(request, session, actor, fund, ReprofileForm.of({"decision_maker": fund.holder.name}))
+
+
+@pages.post("/funds/{fund_id}/reprofile", response_model=None)
+def reprofile(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, fund_id: int) -> Response:
+    require(actor, "decisions.draft", object_type="decision")
+    fund = ledger.get_fund(session, actor, fund_id)
+    values = ReprofileForm.of(form)
+    try:
+        draft = values.draft(
+            accounts=_accounts(session, actor, fund), years=fund.years, today=dt.date.today(), author=actor.label
+        )
+        with session.begin_nested():
+            decision = decisions.draft_decision(session, actor, fund_id=fund_id, draft=draft)
+    except InvalidInput as error:
+        return _reprofile_form(request, session, actor, fund, values, error)
+    return RedirectResponse(f"/decisions/{decision.id}?drafted=1", status_code=303)
+
+
+def _accounts(session: Session, actor: Actor, fund: Fund) -> list[str]:
+    """The themes and projects money has been allocated to: what a re-profiling can move."""
+    return [account_of(line) for line in ledger.statement(session, actor, fund_id=fund.id).lines]
+
+
+def _reprofile_form(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    fund: Fund,
+    values: ReprofileForm,
+    problems: InvalidInput | None = None,
+) -> HTMLResponse:
+    statement = ledger.statement(session, actor, fund_id=fund.id)
+    context = {}
+    if problems:
+        moved = [Problem(REPROFILE_FIELDS.get(p.where, p.where), p.message) for p in problems.problems]
+        context = error_summary(moved)
+    return render(
+        request,
+        "funds/reprofile.html",
+        {
+            "title": f"Re-profile money in {fund.name}",
+            "fund": fund,
+            "lines": [(account_of(line), line) for line in statement.lines],
+            "values": values,
+            "same_account": SAME_ACCOUNT,
+            **context,
+        },
+        status_code=422 if problems else 200,
+    )
