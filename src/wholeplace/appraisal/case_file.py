@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from wholeplace.appraisal.discounting import Discounting
@@ -27,7 +26,7 @@ from wholeplace.appraisal.engine import (
     Outcome,
     check_case,
 )
-from wholeplace.funds.plan import _child, _decimal, _PlanLoader, _PlanReader, _reasonable
+from wholeplace.funds.plan import _child, _decimal, _PlanReader, _reasonable
 from wholeplace.money import FinancialYear, FinancialYearError, Money
 from wholeplace.problems import Problem
 
@@ -93,7 +92,7 @@ class _CaseReader(_PlanReader):
         return super().mapping(node, path, allowed, what)
 
     def read(self, text: str) -> Case | None:
-        root = self.compose(text)
+        root = self.compose(text, when_empty="The case is empty: give it a name, first_year, years, costs")
         if root is None:
             return None
         entries = self.mapping(root, "", CASE_KEYS, "A business case")
@@ -119,22 +118,6 @@ class _CaseReader(_PlanReader):
         return Case(
             name, self.first_year, self.years, tuple(costs), cohort, tuple(outcomes), discounting, self.partners
         )
-
-    def compose(self, text: str) -> Node | None:
-        if text.lstrip().startswith("{"):
-            # JSON may be indented with tabs, which YAML refuses; JSON strings cannot hold a raw tab.
-            text = text.replace("\t", " ")
-        try:
-            root = yaml.compose(text, Loader=_PlanLoader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-            where = f"{self.filename}, line {mark.line + 1}" if mark else self.filename
-            reason = getattr(error, "problem", None) or str(error)
-            self.problems.append(Problem(where, f"This is not YAML or JSON that can be read: {reason}"))
-            return None
-        if root is None:
-            self.problems.append(Problem(self.filename, "The case is empty: give it a name, first_year, years, costs"))
-        return root
 
     def required(
         self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, key: str, message: str

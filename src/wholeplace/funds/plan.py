@@ -318,7 +318,8 @@ class _PlanReader:
     def refuse(self, node: Node, path: str, message: str) -> None:
         self.problems.append(Problem(self.where(node, path), message))
 
-    def read(self, text: str) -> Plan | None:
+    def compose(self, text: str, *, when_empty: str) -> Node | None:
+        """The YAML (or JSON) node tree with line marks, or None with the problem recorded."""
         if text.lstrip().startswith("{"):
             # JSON may be indented with tabs, which YAML refuses; JSON strings cannot hold a raw tab.
             text = text.replace("\t", " ")
@@ -331,7 +332,12 @@ class _PlanReader:
             self.problems.append(Problem(where, f"This is not YAML or JSON that can be read: {reason}"))
             return None
         if root is None:
-            self.problems.append(Problem(self.filename, "The plan is empty: give it a name, a total and lines"))
+            self.problems.append(Problem(self.filename, when_empty))
+        return root
+
+    def read(self, text: str) -> Plan | None:
+        root = self.compose(text, when_empty="The plan is empty: give it a name, a total and lines")
+        if root is None:
             return None
         entries = self.mapping(root, "", PLAN_KEYS, "A plan")
         if entries is None:
