@@ -22,7 +22,7 @@ from wholeplace.web.security import SecurityMiddleware
 
 
 class AssetsMissing(RuntimeError):
-    pass
+    """GOV.UK Frontend has not been copied into the package's static folder (`make assets`)."""
 
 
 def create_app(settings: Settings | None = None, sessions: sessionmaker[Session] | None = None) -> FastAPI:
