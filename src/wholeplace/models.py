@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     from wholeplace import audit  # noqa: F401
+    from wholeplace.appraisal import model as appraisal_model  # noqa: F401
     from wholeplace.auth import model as auth_model  # noqa: F401
     from wholeplace.decisions import model as decisions_model  # noqa: F401
     from wholeplace.funds import model as funds_model  # noqa: F401

@@ -28,6 +28,7 @@ from wholeplace.funds.model import Fund
 from wholeplace.money import FinancialYear, Money
 from wholeplace.partners import service as partners
 from wholeplace.partners.model import Organisation
+from wholeplace.web import charts
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def test_the_statement_carries_its_sankey_as_data_beside_a_table_of_the_same_fig
     viewer: TestClient, demo: DemoMoney
 ) -> None:
     page = viewer.get(f"/funds/{demo.wecb}").text
-    data = re.search(r'<script type="application/json" id="sankey-data">(.*?)</script>', page, re.S)
+    data = re.search(r'<script type="application/json" data-chart="sankey">(.*?)</script>', page, re.S)
     assert data is not None
     trace = json.loads(data[1])["data"][0]
     assert trace["type"] == "sankey"
@@ -196,15 +197,15 @@ def test_the_chart_is_drawn_with_plotly_from_our_own_server(viewer: TestClient, 
     css = viewer.get("/charts/plotly.css")
     assert css.headers["content-type"].startswith("text/css")
     assert ".js-plotly-plot .plotly .main-svg {position:absolute;" in css.text
-    for sheet in sankey.plotly_stylesheets().values():
+    for sheet in charts.plotly_stylesheets().values():
         assert f'id="{sheet.element_id}"' in page.text
         assert viewer.get(f"/charts/{sheet.name}.css").status_code == 200
     assert viewer.get("/charts/nothing.css").status_code == 404
 
 
 def test_plotly_finds_every_style_it_would_write_inline_among_our_stylesheets() -> None:
-    bundle = sankey.PLOTLY_JS.read_text(encoding="utf-8")
-    sheets = sankey.plotly_stylesheets()
+    bundle = charts.PLOTLY_JS.read_text(encoding="utf-8")
+    sheets = charts.plotly_stylesheets()
     assert bundle.count('createElement("style")') == len(sheets)
     assert sheets["plotly"].classes == "no-inline-styles"
     assert 'i="plotly.js-style-"+e' in bundle  # the id it looks for before writing its base rules
@@ -217,7 +218,7 @@ def test_a_statement_before_the_first_decision_holds_nothing(viewer: TestClient,
     assert page.status_code == 200
     assert summary(page.text)["Contributed by partners"] == "£0.00"
     assert "No approved decision had moved money in this fund by the end of 29 July 2013" in page.text
-    assert 'id="sankey-data"' not in page.text and "/charts/plotly.min.js" not in page.text
+    assert 'data-chart="sankey"' not in page.text and "/charts/plotly.min.js" not in page.text
 
 
 def test_a_statement_date_that_is_not_a_real_date_is_shown_by_the_date_boxes(

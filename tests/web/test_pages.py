@@ -156,7 +156,6 @@ def test_the_audit_page_shows_the_trail_and_that_it_is_intact(admin_client: Test
 def test_sections_still_to_come_say_what_they_will_hold(admin_client: TestClient) -> None:
     for path, words in {
         "/funds": "double-entry ledger",
-        "/business-cases": "Cost-benefit appraisal",
         "/outcomes": "outcomes framework",
         "/cases": "information sharing agreements",
     }.items():

@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "decisions.draft": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     "decisions.decide": frozenset({Role.DECISION_MAKER}),
     "meetings.manage": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
+    "business_cases.view": EVERYONE,
+    "business_cases.edit": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME, Role.ANALYST}),
 }
 
 

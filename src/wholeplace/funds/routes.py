@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-import plotly
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from wholeplace.auth.actor import Actor, allowed, require
@@ -35,7 +34,7 @@ from wholeplace.funds.schemas import (
 )
 from wholeplace.paging import PageOut
 from wholeplace.partners import service as partners
-from wholeplace.problems import InvalidInput, NotFound, Problem
+from wholeplace.problems import InvalidInput, Problem
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
 from wholeplace.web.templating import error_summary, render
 
@@ -45,7 +44,6 @@ api = APIRouter(tags=["funds"])
 PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
 PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 AsAt = Annotated[dt.date | None, Query(description="Statement as at the end of this day; today if not given")]
-ASSET_CACHE = {"Cache-Control": "private, max-age=86400"}
 
 
 @api.get("/funds", response_model=PageOut[FundOut])
@@ -84,21 +82,6 @@ def api_transactions(
     ledger.get_fund(session, actor, fund_id)
     found = ledger.transactions(session, actor, fund_id=fund_id, page=page, page_size=page_size or settings.page_size)
     return PageOut.of(found, [TransactionOut.of(transaction) for transaction in found.items])
-
-
-# plotly.js and its base styles, from the installed plotly package. Not under /static: that mount
-# answers for every path below it. Signed-in pages are the only ones with charts.
-@pages.get("/charts/plotly.min.js")
-def plotly_js(actor: PageActor) -> FileResponse:
-    return FileResponse(sankey.PLOTLY_JS, media_type="text/javascript", headers=ASSET_CACHE)
-
-
-@pages.get("/charts/{name}.css")
-def plotly_css(actor: PageActor, name: str) -> Response:
-    sheet = sankey.plotly_stylesheets().get(name)
-    if sheet is None:
-        raise NotFound(f"There is no stylesheet {name}")
-    return Response(sheet.css, media_type="text/css", headers=ASSET_CACHE)
 
 
 @pages.get("/funds", response_class=HTMLResponse)
@@ -158,8 +141,6 @@ def _statement(
             "years": year_rows(statement, fund.years),
             "flows": sankey.flows(statement, pool=fund.name),
             "figure": sankey.figure(statement, pool=fund.name),
-            "plotly_version": plotly.__version__,
-            "plotly_styles": sankey.plotly_stylesheets().values(),
             "trial_balance": TrialBalanceTotals.of(ledger.balances(session, fund.id, as_at=statement.as_at)),
             "broken_assertions": ledger.check_assertions(session, actor, fund_id=fund.id),
             "sources": [

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
-import plotly
 import plotly.graph_objects as go
 
 from wholeplace.funds.engine import FundStatement
@@ -177,69 +173,3 @@ def _positions(columns: list[list[Node]], totals: dict[Node, Money], *, pad: flo
             positions[node] = (round(x, 4), round(min(max(top + size / 2, 0.001), 0.999), 4))
             top += size + pad
     return positions
-
-
-# plotly.js from the installed Python package: the page loads it from us, never from a CDN.
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-
-# plotly.js writes styles into <style> elements it creates, which `style-src 'self'` refuses:
-# - its base rules, unless the page has an element with id `plotly.js-style-global` and the class
-#   `no-inline-styles` (plotly.js pull request 7109);
-# - CSS bundled with its dependencies (maplibre's), unless the page has an element with the id it checks for.
-# So we read the same rules out of the installed bundle, serve them as stylesheets, and link each with that id.
-BASE_STYLE_ID = "plotly.js-style-global"
-_STRING = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
-_RULE = re.compile(r"\s*(?:" + _STRING + r"|([A-Za-z_$][\w$]*))\s*:\s*" + _STRING + r"\s*([,}])")
-_BUNDLED = re.compile(
-    r'if\(!document\.getElementById\("([\w-]+)"\)\)\{var (\w+)=document\.createElement\("style"\);'
-    r"\2\.id=\"\1\",\2\.textContent='((?:[^'\\]|\\.)*)'"
-)
-
-
-class PlotlyStylesMissing(RuntimeError):
-    """The installed plotly.js no longer holds its styles where we look for them."""
-
-
-@dataclass(frozen=True)
-class Stylesheet:
-    name: str  # served at /charts/<name>.css
-    element_id: str  # the id plotly.js looks for before it writes a <style> element
-    css: str
-    classes: str = ""
-
-
-@cache
-def plotly_stylesheets() -> dict[str, Stylesheet]:
-    """Every stylesheet plotly.js would otherwise write inline, read out of the installed bundle."""
-    bundle = PLOTLY_JS.read_text(encoding="utf-8")
-    sheets = [Stylesheet("plotly", BASE_STYLE_ID, _base_rules(bundle), "no-inline-styles")]
-    sheets += [
-        Stylesheet(f"plotly-bundled-{number}", match[1], _unescape(match[3]) + "\n")
-        for number, match in enumerate(_BUNDLED.finditer(bundle), start=1)
-    ]
-    if bundle.count('createElement("style")') != len(sheets):
-        raise PlotlyStylesMissing(f"{PLOTLY_JS} writes <style> elements we do not serve; see funds/sankey.py")
-    return {sheet.name: sheet for sheet in sheets}
-
-
-def _base_rules(bundle: str) -> str:
-    """plotly.js's base rules (its `build/plotcss.js`): selectors use X for the plot, Y for the notifier."""
-    start = bundle.find('{"X,X div":')
-    if start < 0:
-        raise PlotlyStylesMissing(f"No base styles found in {PLOTLY_JS}; see funds/sankey.py")
-    rules, position = [], start + 1
-    while match := _RULE.match(bundle, position):
-        key = _unescape(next(group for group in match.groups()[:3] if group is not None))
-        value = _unescape(match[4] if match[4] is not None else match[5])
-        selector = re.sub(r"^,", " ,", key).replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
-        rules.append(f"{selector} {{{value}}}")
-        position = match.end()
-        if match[6] == "}":
-            break
-    if not any(".main-svg {position:absolute" in rule for rule in rules):
-        raise PlotlyStylesMissing(f"The base styles in {PLOTLY_JS} are not in the shape expected; see funds/sankey.py")
-    return "\n".join(rules) + "\n"
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)

@@ -7,6 +7,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from wholeplace import __version__
+from wholeplace.appraisal.routes import api as business_cases_api
+from wholeplace.appraisal.routes import pages as business_cases_pages
 from wholeplace.auth.routes import api as auth_api
 from wholeplace.auth.routes import pages as auth_pages
 from wholeplace.db import make_engine, session_factory
@@ -17,7 +19,7 @@ from wholeplace.funds.routes import pages as funds_pages
 from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
-from wholeplace.web import audit_page, errors, sections
+from wholeplace.web import audit_page, charts, errors, sections
 from wholeplace.web.security import SecurityMiddleware
 
 
@@ -44,8 +46,17 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
     errors.install(app)
     app.mount("/assets", StaticFiles(directory=govuk / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    for router in (auth_pages, partners_pages, funds_pages, decisions_pages, sections.pages, audit_page.pages):
+    for router in (
+        auth_pages,
+        partners_pages,
+        funds_pages,
+        decisions_pages,
+        business_cases_pages,
+        charts.pages,
+        sections.pages,
+        audit_page.pages,
+    ):
         app.include_router(router)
-    for router in (auth_api, partners_api, funds_api, decisions_api, audit_page.api):
+    for router in (auth_api, partners_api, funds_api, decisions_api, business_cases_api, audit_page.api):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -11,15 +11,6 @@ from wholeplace.web.templating import render
 pages = APIRouter(include_in_schema=False)
 
 COMING = {
-    "business-cases": (
-        "Business cases",
-        "Cost-benefit appraisal of the programme's business cases, in the HM Treasury method for local partnerships.",
-        [
-            "costs and benefits by year, discounted, with optimism bias and deadweight",
-            "who pays and who gains: costs borne and savings received by each partner",
-            "fair shares of the cost, uncertainty ranges and a portfolio roll-up",
-        ],
-    ),
     "outcomes": (
         "Outcomes",
         "The joint outcomes framework that all partners hold themselves to.",

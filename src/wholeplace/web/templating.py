@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from wholeplace.money import Money
 from wholeplace.problems import Problem
+from wholeplace.web.charts import chart_assets
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -20,6 +21,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "auth" / "templates",
     PACKAGE / "funds" / "templates",
     PACKAGE / "decisions" / "templates",
+    PACKAGE / "appraisal" / "templates",
 ]
 
 # The sections of the service, in the order the navigation shows them.
@@ -59,6 +61,7 @@ def make_environment() -> Environment:
     )
     environment.filters["pounds"] = _pounds
     environment.globals["sections_nav"] = sections_nav
+    environment.globals["chart_assets"] = chart_assets
     return environment
 
 

@@ -1,0 +1,234 @@
+"""Business case pages and /api/v1/business-cases: the list, the editor, the results, versions compared.
+
+Thin: parse, call one service function, render. A case file with problems is shown again, as typed,
+with every problem (line and key), and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from wholeplace.appraisal import charts, engine, service
+from wholeplace.appraisal.model import BusinessCase
+from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
+from wholeplace.auth.actor import Actor, allowed
+from wholeplace.paging import PageOut
+from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
+from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.templating import error_summary, render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["business cases"])
+
+PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
+PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
+VersionNumber = Annotated[int | None, Query(ge=1, description="A version's number; the current one if left out")]
+MAX_UPLOAD = 2_000_000  # bytes: a case file is a few kilobytes
+
+
+# API
+
+
+@api.get("/business-cases", response_model=PageOut[BusinessCaseSummaryOut])
+def api_list(
+    session: DbSession, actor: ApiActor, settings: AppSettings, page: PageNumber = 1, page_size: PageSize = None
+) -> PageOut[BusinessCaseSummaryOut]:
+    """Business cases by name, each with its current version's headline figures."""
+    found = service.list_cases(session, actor, page=page, page_size=page_size or settings.page_size)
+    return PageOut.of(found, [BusinessCaseSummaryOut.of(business_case) for business_case in found.items])
+
+
+@api.post("/business-cases", response_model=BusinessCaseOut, status_code=201)
+def api_add(session: DbSession, actor: ApiActor, body: BusinessCaseIn) -> BusinessCaseOut:
+    """Add a business case from its case file; refused (422) with every problem if it cannot be appraised."""
+    return BusinessCaseOut.of(service.add_case(session, actor, source=body.source, note=body.note))
+
+
+@api.get("/business-cases/{case_id}", response_model=BusinessCaseOut)
+def api_get(session: DbSession, actor: ApiActor, case_id: int) -> BusinessCaseOut:
+    """A business case: its current case file and every version's headline figures."""
+    return BusinessCaseOut.of(service.get_case(session, actor, case_id))
+
+
+@api.post("/business-cases/{case_id}/versions", response_model=VersionOut, status_code=201)
+def api_save_version(session: DbSession, actor: ApiActor, case_id: int, body: VersionIn) -> VersionOut:
+    """Save a new version, edited from `based_on`; refused (409) if someone has saved a newer one since."""
+    version = service.save_version(
+        session, actor, case_id=case_id, source=body.source, based_on=body.based_on, note=body.note
+    )
+    return VersionOut.of(version)
+
+
+@api.get("/business-cases/{case_id}/appraisal")
+def api_appraisal(session: DbSession, actor: ApiActor, case_id: int, version: VersionNumber = None) -> dict[str, Any]:
+    """The appraisal of a version, as `wholeplace appraise --format json` prints it."""
+    appraised = service.appraise_version(service.get_version(service.get_case(session, actor, case_id), version))
+    return {"business_case": case_id, "version": appraised.version.number, **engine.to_json(appraised.appraisal)}
+
+
+# Pages
+
+
+@pages.get("/business-cases", response_class=HTMLResponse)
+def list_page(
+    request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: PageNumber = 1
+) -> HTMLResponse:
+    found = service.list_cases(session, actor, page=page, page_size=settings.page_size)
+    context = {"title": "Business cases", "found": found, "can_edit": allowed(actor, "business_cases.edit")}
+    return render(request, "business_cases/list.html", context)
+
+
+@pages.get("/business-cases/new", response_class=HTMLResponse)
+def new_page(request: Request, actor: PageActor) -> HTMLResponse:
+    return _editor(request, actor, None)
+
+
+@pages.post("/business-cases/new", response_model=None)
+async def add(request: Request, session: DbSession, actor: PageActor, form: CheckedForm) -> Response:
+    source, note = str(form.get("source", "")), str(form.get("note", ""))
+    try:
+        source = await _submitted(form)
+        with session.begin_nested():
+            business_case = service.add_case(session, actor, source=source, note=note)
+    except InvalidInput as error:
+        return _editor(request, actor, None, source=source, note=note, refused=error)
+    return RedirectResponse(f"/business-cases/{business_case.id}?saved=1", status_code=303)
+
+
+@pages.get("/business-cases/{case_id}", response_class=HTMLResponse)
+def results_page(
+    request: Request, session: DbSession, actor: PageActor, case_id: int, version: VersionNumber = None
+) -> HTMLResponse:
+    business_case = service.get_case(session, actor, case_id)
+    appraised = service.appraise_version(service.get_version(business_case, version))
+    return render(
+        request,
+        "business_cases/results.html",
+        {
+            "title": business_case.name,
+            "business_case": business_case,
+            "version": appraised.version,
+            "appraisal": appraised.appraisal,
+            "flows_figure": charts.flows_figure(appraised.appraisal),
+            "kind_labels": KIND_LABELS,
+            "can_edit": allowed(actor, "business_cases.edit"),
+        },
+    )
+
+
+@pages.get("/business-cases/{case_id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, session: DbSession, actor: PageActor, case_id: int) -> HTMLResponse:
+    business_case = service.get_case(session, actor, case_id)
+    return _editor(request, actor, business_case, source=business_case.current.source)
+
+
+@pages.post("/business-cases/{case_id}/edit", response_model=None)
+async def save(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: int) -> Response:
+    business_case = service.get_case(session, actor, case_id)
+    source, note = str(form.get("source", "")), str(form.get("note", ""))
+    based_on = str(form.get("based_on", ""))
+    try:
+        source = await _submitted(form)
+        if not based_on.isdigit():
+            raise InvalidInput([Problem("source", "The form lost the version you edited: open the case again")])
+        with session.begin_nested():
+            version = service.save_version(
+                session, actor, case_id=case_id, source=source, based_on=int(based_on), note=note
+            )
+    except (InvalidInput, Conflict) as error:
+        return _editor(request, actor, business_case, source=source, note=note, refused=error, based_on=based_on)
+    return RedirectResponse(f"/business-cases/{case_id}?version={version.number}&saved=1", status_code=303)
+
+
+@pages.get("/business-cases/{case_id}/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    case_id: int,
+    before: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    after: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> HTMLResponse:
+    business_case = service.get_case(session, actor, case_id)
+    newest = business_case.current.number
+    after = after or newest
+    before = before or max(after - 1, 1)
+    diff = service.compare(business_case, before, after)
+    return render(
+        request,
+        "business_cases/compare.html",
+        {"title": f"{business_case.name}: versions compared", "business_case": business_case, "diff": diff},
+    )
+
+
+@pages.get("/business-cases/{case_id}/versions/{number}/case.yaml")
+def download_source(session: DbSession, actor: PageActor, case_id: int, number: int) -> Response:
+    """The case file of a version, as saved, to appraise with `wholeplace appraise` or edit offline."""
+    version = service.get_version(service.get_case(session, actor, case_id), number)
+    filename = f"business-case-{case_id}-v{number}.yaml"
+    return Response(
+        version.source,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+KIND_LABELS = {
+    engine.CostKind.REVENUE: "Revenue",
+    engine.CostKind.CAPITAL: "Capital",
+    engine.CostKind.IN_KIND: "In kind",
+    engine.BenefitKind.FISCAL_CASHABLE: "Fiscal, cashable",
+    engine.BenefitKind.FISCAL_NONCASHABLE: "Fiscal, non-cashable",
+    engine.BenefitKind.ECONOMIC: "Economic",
+    engine.BenefitKind.SOCIAL: "Social",
+}
+
+
+async def _submitted(form: FormData) -> str:
+    """The case file from the upload if one was chosen, else from the text box."""
+    upload = form.get("upload")
+    source = str(form.get("source", ""))
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise InvalidInput([Problem("upload", "The file is larger than 2 MB: a case file is a few kilobytes")])
+        try:
+            source = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            message = f"{upload.filename} is not a text file in UTF-8: upload the case in YAML or JSON"
+            raise InvalidInput([Problem("upload", message)]) from None
+    return source.replace("\r\n", "\n")
+
+
+def _editor(
+    request: Request,
+    actor: Actor,
+    business_case: BusinessCase | None,
+    *,
+    source: str = "",
+    note: str = "",
+    refused: WholeplaceError | None = None,
+    based_on: str | None = None,
+) -> HTMLResponse:
+    context: dict[str, Any] = {}
+    if refused is not None:
+        # Problems in the file name their line and key; they all point at the text box.
+        context = error_summary([p if p.where == "upload" else Problem("source", str(p)) for p in refused.problems])
+    return render(
+        request,
+        "business_cases/editor.html",
+        {
+            "title": f"Edit {business_case.name}" if business_case else "Add a business case",
+            "business_case": business_case,
+            "source": source,
+            "note": note,
+            "based_on": based_on or (str(business_case.current.number) if business_case else ""),
+            "can_edit": allowed(actor, "business_cases.edit"),
+            **context,
+        },
+        status_code=(409 if isinstance(refused, Conflict) else 422) if refused else 200,
+    )

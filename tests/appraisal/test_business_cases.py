@@ -1,0 +1,250 @@
+"""Stored business cases: add, save versions, compare them; the API and the pages, on SQLite and PostgreSQL.
+
+The case here is small enough to check by hand: one year, so every discount factor is 1.
+  cost: £1,000 paid by the council
+  benefits: 10 people x 0.5 success = 5 outcomes x £300 to the police = £1,500 (fiscal, cashable)
+  NPV = £1,500 - £1,000 = £500; benefit-cost ratio 1,500 / 1,000 = 1.5000; payback in the first year.
+Version 2 raises the success rate to 0.6: 6 outcomes x £300 = £1,800, NPV £800, ratio 1.8000.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.funds.test_api import token_for
+from tests.funds.test_pages import cells, csrf, signed_in, summary
+from wholeplace.appraisal import service
+from wholeplace.appraisal.model import BusinessCase, BusinessCaseVersion
+from wholeplace.audit import AuditEntry
+from wholeplace.auth.actor import Actor
+from wholeplace.auth.model import Role
+from wholeplace.problems import AccessRefused, Conflict, InvalidInput
+
+CASE = """\
+name: Hub pilot
+first_year: 2013/14
+years: 1
+partners: [Essex County Council, Essex Police]
+costs:
+  - name: Hub staff
+    payer: Essex County Council
+    kind: revenue
+    amount: 1000
+cohort:
+  size: 10
+outcomes:
+  - name: Fewer repeat incidents
+    success_rate: "0.5"
+    benefits:
+      - beneficiary: Essex Police
+        kind: fiscal_cashable
+        unit_value: 300
+"""
+CASE_V2 = CASE.replace('success_rate: "0.5"', 'success_rate: "0.6"')
+ANALYST = Actor(None, "analyst@essex.example", None, frozenset({Role.ANALYST}))
+
+
+def count(sessions: sessionmaker[Session], model: type) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_case_is_stored_with_the_figures_its_first_version_gives(session: Session) -> None:
+    business_case = service.add_case(session, ANALYST, source=CASE, note="first draft")
+    version = business_case.current
+    assert (business_case.name, version.number, version.note) == ("Hub pilot", 1, "first draft")
+    assert (version.pv_costs_pence, version.pv_benefits_pence) == (100_000, 150_000)
+    assert (version.npv_fiscal_pence, version.npv_total_pence, version.bcr) == (50_000, 50_000, "1.5000")
+    assert version.payback_year == 2013
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "business_case")).all()
+    assert actions == ["business_case.added"]
+
+
+def test_a_new_version_keeps_the_old_one_and_the_diff_shows_what_changed(session: Session) -> None:
+    business_case = service.add_case(session, ANALYST, source=CASE)
+    version = service.save_version(
+        session, ANALYST, case_id=business_case.id, source=CASE_V2, based_on=1, note="evaluation"
+    )
+    assert [v.number for v in business_case.versions] == [1, 2] and version.npv_total_pence == 80_000
+    diff = service.compare(business_case, 1, 2)
+    changed = {change.label: (change.before, change.after) for change in diff.figures if change.changed}
+    assert changed == {
+        "Present value of benefits": ("£1,500.00", "£1,800.00"),
+        "Net present value, fiscal": ("£500.00", "£800.00"),
+        "Net present value, public value": ("£500.00", "£800.00"),
+        "Benefit-cost ratio": ("1.5000", "1.8000"),
+    }
+    edits = [(line.kind, line.text.strip()) for line in diff.lines if line.kind in ("added", "removed")]
+    assert edits == [("removed", 'success_rate: "0.5"'), ("added", 'success_rate: "0.6"')]
+
+
+def test_saving_over_a_newer_version_is_refused(session: Session) -> None:
+    business_case = service.add_case(session, ANALYST, source=CASE)
+    service.save_version(session, ANALYST, case_id=business_case.id, source=CASE_V2, based_on=1)
+    with pytest.raises(Conflict, match="Version 2 was saved by analyst@essex.example after the version 1 you edited"):
+        service.save_version(session, ANALYST, case_id=business_case.id, source=CASE, based_on=1)
+
+
+def test_a_case_file_with_problems_is_refused_with_line_and_key_and_nothing_is_stored(
+    sessions: sessionmaker[Session],
+) -> None:
+    bad = CASE.replace('success_rate: "0.5"', 'success_rate: "1.5"').replace(
+        "Essex Police\n        kind", "Kent Police\n        kind"
+    )
+    with pytest.raises(InvalidInput) as refused, sessions() as session, session.begin():
+        service.add_case(session, ANALYST, source=bad)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "case file, line 14, outcomes[0].success_rate: The success rate must be between 0 and 1, not 1.5",
+        "case file, line 16, outcomes[0].benefits[0].beneficiary: "
+        "'Kent Police' is not a partner in this case: add it to partners, or check the spelling",
+    ]
+    assert count(sessions, BusinessCase) == 0 and count(sessions, BusinessCaseVersion) == 0
+
+
+def test_a_viewer_may_read_cases_but_not_add_them(session: Session) -> None:
+    viewer = Actor(None, "viewer@essex.example", None, frozenset({Role.VIEWER}))
+    with pytest.raises(AccessRefused):
+        service.add_case(session, viewer, source=CASE)
+    service.add_case(session, ANALYST, source=CASE)
+    assert service.list_cases(session, viewer).total == 1
+
+
+# API
+
+
+def test_the_api_adds_a_case_saves_a_version_and_gives_the_appraisal(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    headers = token_for(sessions, Role.ANALYST)
+    added = client.post("/api/v1/business-cases", json={"source": CASE, "note": "first"}, headers=headers)
+    assert added.status_code == 201, added.text
+    case_id = added.json()["id"]
+    assert added.json()["current"] | {"created_at": None} == {
+        "number": 1,
+        "note": "first",
+        "pv_costs": "1000.00",
+        "pv_benefits": "1500.00",
+        "npv_fiscal": "500.00",
+        "npv_total": "500.00",
+        "bcr": "1.5000",
+        "payback_year": "2013/14",
+        "created_by": "analyst@essex.example",
+        "created_at": None,
+    }
+    saved = client.post(
+        f"/api/v1/business-cases/{case_id}/versions", json={"source": CASE_V2, "based_on": 1}, headers=headers
+    )
+    assert saved.status_code == 201 and saved.json()["npv_total"] == "800.00"
+    stale = client.post(
+        f"/api/v1/business-cases/{case_id}/versions", json={"source": CASE, "based_on": 1}, headers=headers
+    )
+    assert stale.status_code == 409
+    appraisal = client.get(f"/api/v1/business-cases/{case_id}/appraisal", headers=headers).json()
+    assert (appraisal["version"], appraisal["npv"], appraisal["bcr"]) == (
+        2,
+        {"fiscal": "800.00", "total": "800.00"},
+        "1.8000",
+    )
+    first = client.get(f"/api/v1/business-cases/{case_id}/appraisal?version=1", headers=headers).json()
+    assert first["npv"]["total"] == "500.00" and first["by_partner"] == [
+        {"partner": "Essex County Council", "pv_costs": "1000.00", "pv_benefits": "0.00", "net": "-1000.00"},
+        {"partner": "Essex Police", "pv_costs": "0.00", "pv_benefits": "1500.00", "net": "1500.00"},
+    ]
+    listed = client.get("/api/v1/business-cases", headers=headers).json()
+    assert [(item["name"], item["current"]["number"]) for item in listed["items"]] == [("Hub pilot", 2)]
+
+
+def test_the_api_refuses_a_bad_case_with_every_problem(sessions: sessionmaker[Session], client: TestClient) -> None:
+    headers = token_for(sessions, Role.ANALYST)
+    refused = client.post(
+        "/api/v1/business-cases", json={"source": CASE.replace("years: 1", "years: 0")}, headers=headers
+    )
+    assert refused.status_code == 422
+    problems = refused.json()["error"]["problems"]
+    assert problems == [
+        {
+            "where": "case file, line 3, years",
+            "message": "Enter the appraisal period as a whole number from 1 to 1000, not '0'",
+        }
+    ]
+    assert client.get("/api/v1/business-cases/99/appraisal", headers=headers).status_code == 404
+
+
+# Pages
+
+
+def test_a_user_adds_a_case_in_the_editor_and_sees_its_results(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    analyst = signed_in(client, sessions, Role.ANALYST)
+    assert "Add a business case" in analyst.get("/business-cases").text
+    saved = analyst.post(
+        "/business-cases/new",
+        data={"source": CASE, "note": "first", "csrf_token": csrf(analyst)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    page = analyst.get(saved.headers["location"])
+    assert page.status_code == 200 and "Version 1 has been saved and appraised." in page.text
+    facts = summary(page.text)
+    assert facts["Net present value, fiscal"] == "+£500.00"
+    assert facts["Benefit-cost ratio (all benefits ÷ costs)"] == "1.5000"
+    assert facts["Discounted payback year (fiscal)"] == "2013/14"
+    assert ["2013/14", "1.000000", "£1,000.00", "£1,000.00", "£1,500.00", "£1,000.00", "£1,500.00"] in cells(page.text)
+    assert 'data-chart="flows"' in page.text
+
+
+def test_the_editor_shows_every_problem_and_keeps_what_was_typed(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    analyst = signed_in(client, sessions, Role.ANALYST)
+    bad = CASE.replace("first_year: 2013/14", "first_year: 2013-14x")
+    page = analyst.post("/business-cases/new", data={"source": bad, "csrf_token": csrf(analyst)})
+    assert page.status_code == 422
+    assert "There is a problem" in page.text and "case file, line 2, first_year" in page.text
+    assert "2013-14x" in page.text  # the text box still holds what was typed
+    assert count(sessions, BusinessCase) == 0
+
+
+def test_editing_saves_a_version_and_the_versions_can_be_compared(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    analyst = signed_in(client, sessions, Role.ANALYST)
+    with sessions() as session, session.begin():
+        case_id = service.add_case(session, ANALYST, source=CASE).id
+    editor = analyst.get(f"/business-cases/{case_id}/edit")
+    assert 'name="based_on" value="1"' in editor.text
+    saved = analyst.post(
+        f"/business-cases/{case_id}/edit",
+        data={"source": CASE_V2, "note": "evaluation", "based_on": "1", "csrf_token": csrf(analyst)},
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == f"/business-cases/{case_id}?version=2&saved=1"
+    compared = analyst.get(f"/business-cases/{case_id}/compare?from=1&to=2")
+    assert ["Net present value, public value", "£500.00", "£800.00", "changed"] in cells(compared.text)
+    assert "Removed" in compared.text and "Added" in compared.text and "evaluation" in compared.text
+    stale = analyst.post(
+        f"/business-cases/{case_id}/edit",
+        data={"source": CASE, "based_on": "1", "csrf_token": csrf(analyst)},
+    )
+    assert stale.status_code == 409 and "Version 2 was saved by" in stale.text
+    download = analyst.get(f"/business-cases/{case_id}/versions/1/case.yaml")
+    assert download.text == CASE and "attachment" in download.headers["content-disposition"]
+
+
+def test_an_uploaded_case_file_is_read_in_place_of_the_text_box(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    analyst = signed_in(client, sessions, Role.ANALYST)
+    saved = analyst.post(
+        "/business-cases/new",
+        data={"source": "", "csrf_token": csrf(analyst)},
+        files={"upload": ("hub.yaml", CASE.encode(), "application/yaml")},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    with sessions() as session:
+        assert session.scalars(select(BusinessCaseVersion.source)).one() == CASE
