@@ -13,6 +13,7 @@ from wholeplace import audit
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
+from wholeplace.demo.business_cases import load_demo_business_cases
 from wholeplace.demo.funds import load_demo_funds
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
@@ -81,6 +82,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
                 password=user.password,
             )
     decisions = load_demo_funds(session, actor)
+    business_cases = load_demo_business_cases(session, actor)
     audit.record(
         session,
         actor,
@@ -89,6 +91,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         partners_created=report.created,
         partners_updated=report.updated,
         decisions=decisions,
+        business_cases=business_cases,
     )
     return users
 
