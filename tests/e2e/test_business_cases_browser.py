@@ -1,0 +1,122 @@
+"""Business case pages in a real browser: charts drawn under our CSP, accessibility, editing a case.
+
+The live app holds the demo, with the seed 002 case as business case 1. The editing test adds a case of its
+own, so the demo's case stays at version 1 for the other tests.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from wholeplace.auth.model import Role
+
+from .conftest import LiveApp, sign_in
+from .test_funds_browser import collect_errors, describe
+
+DEMO_CASE = "Domestic abuse — integrated early support (Cheshire West and Chester)"
+SMALL_CASE = """\
+name: {name}
+first_year: 2013/14
+years: 2
+partners: [Essex County Council, Essex Police]
+costs:
+  - name: Hub staff
+    payer: Essex County Council
+    kind: revenue
+    amount: 1000
+cohort:
+  size: 10
+outcomes:
+  - name: Fewer repeat incidents
+    success_rate: "0.5"
+    benefits:
+      - beneficiary: Essex Police
+        kind: fiscal_cashable
+        unit_value: 300
+"""
+
+
+def open_demo_case(page: Page) -> int:
+    page.goto("/business-cases")
+    page.get_by_role("link", name=DEMO_CASE, exact=True).click()
+    page.wait_for_url(re.compile(r"/business-cases/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def test_the_results_page_draws_its_charts_under_our_csp(page: Page, live_app: LiveApp, results_dir: Path) -> None:
+    sign_in(page, live_app.user(Role.VIEWER))
+    errors = collect_errors(page)
+    open_demo_case(page)
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", level=1)).to_have_text(DEMO_CASE)
+    expect(page.locator("#flows svg.main-svg").first).to_be_visible()
+    expect(page.locator("#flows .barlayer .trace")).to_have_count(2)  # costs and benefits
+    expect(page.get_by_role("link", name="Edit the case")).to_have_count(0)  # a viewer reads, and does not edit
+    page.screenshot(path=results_dir / "business-case-results.png", full_page=True)
+    assert not errors, f"Console errors on the results page: {errors}"
+
+
+def test_an_analyst_adds_a_case_fixes_a_problem_and_saves_a_second_version(
+    page: Page, live_app: LiveApp, results_dir: Path
+) -> None:
+    sign_in(page, live_app.user(Role.ANALYST))
+    name = f"E2E hub {uuid.uuid4().hex[:6]}"
+    page.goto("/business-cases")
+    page.get_by_role("button", name="Add a business case").click()
+    page.get_by_label("Case file", exact=True).fill(SMALL_CASE.format(name=name).replace('"0.5"', '"5"'))
+    page.get_by_role("button", name="Save and appraise").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("case file, line 14, outcomes[0].success_rate")
+    page.screenshot(path=results_dir / "business-case-editor-problem.png", full_page=True)
+
+    page.get_by_label("Case file", exact=True).fill(SMALL_CASE.format(name=name))
+    page.get_by_role("button", name="Save and appraise").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 1 has been saved")
+    # 2 years: £1,000 + £1,000/1.035 = £1,966.18 of costs; £1,500 + £1,500/1.035 = £2,949.28 of benefits;
+    # NPV = £2,949.28 - £1,966.18 = £983.10 (each present value is rounded to the penny, then subtracted)
+    expect(page.locator(".govuk-summary-list")).to_contain_text("+£983.10")
+
+    page.get_by_role("link", name="Edit the case").click()
+    page.get_by_label("Case file", exact=True).fill(SMALL_CASE.format(name=name).replace("amount: 1000", "amount: 1200"))
+    page.get_by_label("What changed (optional)").fill("Hub staff re-costed")
+    page.get_by_role("button", name="Save and appraise").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 2 has been saved")
+    page.get_by_role("link", name="Compare versions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Version 1 and version 2 compared")
+    expect(page.locator("tr", has_text="Present value of costs")).to_contain_text("£2,359.42")
+    expect(page.locator(".wp-diff--added")).to_contain_text("amount: 1200")
+    page.screenshot(path=results_dir / "business-case-compare.png", full_page=True)
+
+
+def _visit_list(page: Page, live_app: LiveApp) -> None:
+    sign_in(page, live_app.user(Role.ANALYST))
+    page.goto("/business-cases")
+
+
+def _visit_results(page: Page, live_app: LiveApp) -> None:
+    sign_in(page, live_app.user(Role.ANALYST))
+    open_demo_case(page)
+    page.wait_for_load_state("networkidle")
+
+
+def _visit_editor_with_problems(page: Page, live_app: LiveApp) -> None:
+    sign_in(page, live_app.user(Role.ANALYST))
+    page.goto("/business-cases/new")
+    page.get_by_role("button", name="Save and appraise").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+@pytest.mark.parametrize("visit", [_visit_list, _visit_results, _visit_editor_with_problems])
+def test_axe_finds_no_accessibility_violations_on_business_case_pages(
+    axe_page: Page, live_app: LiveApp, axe_script: Path, visit: Callable[[Page, LiveApp], None]
+) -> None:
+    visit(axe_page, live_app)
+    axe_page.add_script_tag(path=axe_script)
+    violations = axe_page.evaluate("async () => (await axe.run()).violations")
+    assert violations == [], f"axe-core on {axe_page.url}:\n{describe(violations)}"
