@@ -12,6 +12,7 @@ from rich.table import Table
 
 from wholeplace import audit
 from wholeplace.appraisal import cli as appraisal_cli
+from wholeplace.appraisal.unit_costs_cli import unit_costs_app
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
@@ -41,6 +42,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(funds_app, name="funds")
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(meetings_app, name="meetings")
+app.add_typer(unit_costs_app, name="unit-costs")
 
 
 @db_app.command("upgrade")
