@@ -12,6 +12,7 @@ from rich.table import Table
 
 from wholeplace import audit
 from wholeplace.appraisal import cli as appraisal_cli
+from wholeplace.appraisal import portfolio_cli
 from wholeplace.appraisal.unit_costs_cli import unit_costs_app
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
@@ -206,6 +207,7 @@ def serve(
 app.command("allocate")(plan_cli.allocate)
 app.command("reconcile")(plan_cli.reconcile)
 app.command("appraise")(appraisal_cli.appraise)
+app.command("portfolio")(portfolio_cli.portfolio)
 
 
 def main() -> None:
