@@ -84,7 +84,7 @@ def test_a_new_version_keeps_the_old_one_and_the_diff_shows_what_changed(session
 def test_saving_over_a_newer_version_is_refused(session: Session) -> None:
     business_case = service.add_case(session, ANALYST, source=CASE)
     service.save_version(session, ANALYST, case_id=business_case.id, source=CASE_V2, based_on=1)
-    with pytest.raises(Conflict, match="Version 2 was saved by analyst@essex.example after the version 1 you edited"):
+    with pytest.raises(Conflict, match=r"Version 2 was saved by analyst@essex\.example after the version 1 you edited"):
         service.save_version(session, ANALYST, case_id=business_case.id, source=CASE, based_on=1)
 
 
@@ -248,3 +248,21 @@ def test_an_uploaded_case_file_is_read_in_place_of_the_text_box(
     assert saved.status_code == 303
     with sessions() as session:
         assert session.scalars(select(BusinessCaseVersion.source)).one() == CASE
+
+
+def test_the_portfolio_page_rolls_up_stored_cases_apart_from_the_published_tables(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    viewer = signed_in(client, sessions, Role.VIEWER)
+    with sessions() as session, session.begin():
+        service.add_case(session, ANALYST, source=CASE)
+        service.add_case(session, ANALYST, source=CASE.replace("Hub pilot", "Second pilot"))
+    page = viewer.get("/business-cases/portfolio")
+    assert page.status_code == 200
+    rows = cells(page.text)
+    # Two stored cases of NPV £500 each: costs £1,000 + £1,000, NPV £500 + £500, ratio 3,000 / 2,000
+    assert ["Total", "", "£2,000.00", "", "+£1,000.00", "1.5000"] in rows
+    # Seed 001's five tables add up to £300,982k; seed 004 §3.9 claims £414m
+    assert ["Total, as published", "£51,490,000.00", "+£119,707,000.00", "+£181,275,000.00", "+£300,982,000.00"] in rows
+    assert ["Claimed less computed", "£7,293,000.00", "£105,725,000.00", "£113,018,000.00"] in rows
+    assert "claimed £414m, computed £301m" in page.text

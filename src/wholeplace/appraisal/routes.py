@@ -6,13 +6,15 @@ with every problem (line and key), and nothing is saved.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from wholeplace.appraisal import charts, engine, service
+from wholeplace.appraisal import charts, engine, portfolio, service
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
@@ -27,6 +29,7 @@ api = APIRouter(tags=["business cases"])
 PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
 PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 VersionNumber = Annotated[int | None, Query(ge=1, description="A version's number; the current one if left out")]
+PUBLISHED_SUMMARIES = Path(__file__).resolve().parent.parent / "demo" / "cases" / "wecb"
 MAX_UPLOAD = 2_000_000  # bytes: a case file is a few kilobytes
 
 
@@ -80,6 +83,16 @@ def list_page(
     found = service.list_cases(session, actor, page=page, page_size=settings.page_size)
     context = {"title": "Business cases", "found": found, "can_edit": allowed(actor, "business_cases.edit")}
     return render(request, "business_cases/list.html", context)
+
+
+@pages.get("/business-cases/portfolio", response_class=HTMLResponse)
+def portfolio_page(request: Request, session: DbSession, actor: PageActor) -> HTMLResponse:
+    stored = service.all_cases(session, actor)
+    cases = [service.read_source(business_case.current.source) for business_case in stored]
+    published, claims = published_summaries()
+    rolled = portfolio.roll_up([*cases, *published], claims)
+    context = {"title": "Portfolio of business cases", "portfolio": rolled, "stored": stored}
+    return render(request, "business_cases/portfolio.html", context)
 
 
 @pages.get("/business-cases/new", response_class=HTMLResponse)
@@ -175,6 +188,20 @@ def download_source(session: DbSession, actor: PageActor, case_id: int, number: 
         media_type="application/yaml; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@cache
+def published_summaries() -> tuple[list[portfolio.SummaryCase], list[portfolio.Claim]]:
+    """The WECB business cases as seed 001 publishes them, and seed 004's claim for their total."""
+    summaries, claims = [], []
+    for path in sorted(PUBLISHED_SUMMARIES.glob("*.yaml")):
+        found, problems = portfolio.read_portfolio_file(path.read_text(encoding="utf-8"), path.name)
+        assert not problems, problems  # shipped files; tests/appraisal/test_portfolio.py reads every one
+        if isinstance(found, portfolio.SummaryCase):
+            summaries.append(found)
+        elif isinstance(found, portfolio.Claim):
+            claims.append(found)
+    return summaries, claims
 
 
 KIND_LABELS = {

@@ -127,6 +127,12 @@ def list_cases(session: Session, actor: Actor, *, page: int = 1, page_size: int 
     return paginate(session, statement, page=page, page_size=page_size)
 
 
+def all_cases(session: Session, actor: Actor) -> list[BusinessCase]:
+    """Every business case, by name: the portfolio rolls up all of them."""
+    require(actor, "business_cases.view", object_type="business_case")
+    return list(session.scalars(select(BusinessCase).order_by(BusinessCase.name, BusinessCase.id)))
+
+
 def get_version(business_case: BusinessCase, number: int | None) -> BusinessCaseVersion:
     """Version `number` of the case, or the current one when none is asked for."""
     if number is None:
