@@ -1,0 +1,285 @@
+"""Who pays, who gains and fair shares, ready to show: JSON, Rich tables and the who-gains Sankey.
+
+`shares_json` is what `wholeplace appraise CASE --shares --format json` prints (money as strings to the
+penny); `shares_tables` are the tables it prints otherwise; `who_gains_sankey` is the Plotly figure for the
+results page, drawn with the funds Sankey's layout (pounds as floats, for drawing only, never for sums).
+The figures come from `shares.py`; formulas: docs/appraisal-shares.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+from rich.markup import escape
+from rich.table import Table
+
+from wholeplace.appraisal.engine import Appraisal
+from wholeplace.appraisal.shares import (
+    FairShares,
+    Proposal,
+    Rule,
+    WhoPaysWhoGains,
+    fair_shares,
+    who_pays_who_gains,
+)
+from wholeplace.funds.sankey import COLOURS, FONT, LINK_COLOUR, PAD, _escaped, _positions
+from wholeplace.money import Money
+
+ATTRIBUTION = "Each partner's benefits are attributed to the payers in proportion to what each pays"
+RULE_TITLES = {
+    Rule.PROPORTIONAL: "Fair shares in proportion to benefits",
+    Rule.SHAPLEY: "Fair shares by Shapley value",
+}
+RULE_CAPTIONS = {
+    Rule.PROPORTIONAL: "Each partner contributes the cost times its share of all the benefits",
+    Rule.SHAPLEY: "Each partner keeps its Shapley value of the surplus (Shapley 1953) and contributes the rest",
+}
+# GOV.UK colours (design-system.service.gov.uk/styles/colour): partners blue, gains green, a loss red.
+GAINS_COLOUR = COLOURS["theme"]
+LOSS_COLOUR = "#d4351c"
+
+
+# JSON
+
+
+def shares_json(appraisal: Appraisal) -> dict[str, object]:
+    """Who pays, who gains and both fair-share proposals; money as strings to the penny."""
+    matrix = who_pays_who_gains(appraisal)
+    shares = fair_shares(appraisal)
+    return {"who_pays_who_gains": _matrix_json(matrix), "fair_shares": _fair_shares_json(shares)}
+
+
+def _matrix_json(matrix: WhoPaysWhoGains) -> dict[str, object]:
+    losing = set(matrix.losing_partners)
+    return {
+        "attribution": ATTRIBUTION,
+        "npv_total": matrix.npv_total.plain(),
+        "partners": [
+            {
+                "partner": position.partner,
+                "pays": position.pv_costs.plain(),
+                "gains": position.pv_benefits.plain(),
+                "net": position.net.plain(),
+                "benefits_bought": bought.plain(),
+                "loses_on_a_good_case": position.partner in losing,
+            }
+            for position, bought in zip(matrix.positions, matrix.bought, strict=True)
+        ],
+        "matrix": [
+            {
+                "payer": payer,
+                "to": {beneficiary: cell.plain() for beneficiary, cell in zip(matrix.partners, row, strict=True)},
+            }
+            for payer, row in zip(matrix.partners, matrix.cells, strict=True)
+        ],
+        "losing_partners": list(matrix.losing_partners),
+    }
+
+
+def _fair_shares_json(shares: FairShares) -> dict[str, object]:
+    return {
+        "cost": shares.cost.plain(),
+        "benefits": shares.benefits.plain(),
+        "shortfall": shares.shortfall.plain(),
+        "leaves_everyone_whole": shares.shortfall.pence == 0,
+        Rule.PROPORTIONAL.value: _proposal_json(shares.proportional),
+        Rule.SHAPLEY.value: _proposal_json(shares.shapley) if shares.shapley else None,
+        "shapley_refused": shares.shapley_refused.message if shares.shapley_refused else None,
+    }
+
+
+def _proposal_json(proposal: Proposal) -> list[dict[str, str]]:
+    return [
+        {
+            "partner": share.partner,
+            "benefits": share.benefits.plain(),
+            "current": share.current.plain(),
+            "contribution": share.contribution.plain(),
+            "net": share.net.plain(),
+            "transfer": share.transfer.plain(),
+        }
+        for share in proposal.shares
+    ]
+
+
+# Rich tables
+
+
+def shares_tables(appraisal: Appraisal) -> list[Table]:
+    """Every table `wholeplace appraise CASE --shares` prints, in order: the matrix, then each proposal."""
+    shares = fair_shares(appraisal)
+    tables = [who_pays_table(who_pays_who_gains(appraisal))]
+    tables += [fair_shares_table(proposal, shares) for proposal in (shares.proportional, shares.shapley) if proposal]
+    return tables
+
+
+def who_pays_table(matrix: WhoPaysWhoGains) -> Table:
+    """Payers down, beneficiaries across; each partner's pays, gains and net at the right, losses in red."""
+    losing = set(matrix.losing_partners)
+    table = Table(
+        "Paid by ↓  gains to →",
+        *(escape(partner) for partner in matrix.partners),
+        "Benefits bought",
+        "Pays",
+        "Gains",
+        "Net",
+        title="Who pays, who gains (present values)",
+        caption=_who_pays_caption(matrix),
+        show_footer=True,
+    )
+    for column in table.columns[1:]:
+        column.justify, column.no_wrap = "right", True
+    received = [Money.total(row[j] for row in matrix.cells) for j in range(len(matrix.positions))]
+    totals = [*received, Money.total(matrix.bought), *_totals(matrix)]
+    table.columns[0].footer = "Total"
+    for column, total in zip(table.columns[1:], totals, strict=True):
+        column.footer = str(total)
+    for position, bought, row in zip(matrix.positions, matrix.bought, matrix.cells, strict=True):
+        style = "bold red" if position.partner in losing else None
+        amounts = [str(cell) for cell in row] + [str(bought), str(position.pv_costs), str(position.pv_benefits)]
+        table.add_row(escape(position.partner), *amounts, _signed(position.net), style=style)
+    return table
+
+
+def _totals(matrix: WhoPaysWhoGains) -> tuple[Money, Money, Money]:
+    pays = Money.total(position.pv_costs for position in matrix.positions)
+    gains = Money.total(position.pv_benefits for position in matrix.positions)
+    return pays, gains, gains - pays
+
+
+def _who_pays_caption(matrix: WhoPaysWhoGains) -> str:
+    caption = f"{ATTRIBUTION}."
+    if matrix.losing_partners:
+        names = ", ".join(escape(partner) for partner in matrix.losing_partners)
+        caption += f" [bold red]Out of pocket on a case that is good for the place: {names}[/bold red]"
+    return caption
+
+
+def fair_shares_table(proposal: Proposal, shares: FairShares) -> Table:
+    """One proposal: each partner's benefits, what it pays now, its contribution, the transfer and its net."""
+    table = Table(
+        "Partner",
+        "Gains",
+        "Pays now",
+        "Contributes",
+        "Transfer",
+        "Net",
+        title=f"{RULE_TITLES[proposal.rule]}: {shares.cost} to share",
+        caption=_fair_shares_caption(proposal, shares),
+        show_footer=True,
+    )
+    for column in table.columns[1:]:
+        column.justify, column.no_wrap = "right", True
+    totals = (shares.benefits, shares.cost, shares.cost, Money(0), shares.benefits - shares.cost)
+    table.columns[0].footer = "Total"
+    for column, total in zip(table.columns[1:], totals, strict=True):
+        column.footer = str(total)
+    for share in proposal.shares:
+        style = "bold red" if share.net.pence < 0 else None
+        amounts = (str(share.benefits), str(share.current), str(share.contribution), _signed(share.transfer))
+        table.add_row(escape(share.partner), *amounts, _signed(share.net), style=style)
+    return table
+
+
+def _fair_shares_caption(proposal: Proposal, shares: FairShares) -> str:
+    caption = f"{RULE_CAPTIONS[proposal.rule]}. A transfer above zero is paid in; below zero, paid back."
+    if shares.shortfall.pence > 0:
+        caption += (
+            f" [bold red]The benefits fall {shares.shortfall} short of the cost, so no rule can leave every partner"
+            " whole.[/bold red]"
+        )
+    if proposal.rule is Rule.PROPORTIONAL and shares.shapley_refused:
+        caption += f" No Shapley proposal: {escape(shares.shapley_refused.message)}."
+    return caption
+
+
+def _signed(amount: Money) -> str:
+    return f"+{amount}" if amount.pence > 0 else str(amount)
+
+
+# The who-gains Sankey
+
+
+@dataclass(frozen=True)
+class Side:
+    """A partner on one side of the chart: as a payer (left) or as a beneficiary (right)."""
+
+    partner: str
+    gains: bool
+
+
+def who_gains_sankey(appraisal: Appraisal, *, title: str = "") -> dict[str, Any]:
+    """The who-pays matrix as a Plotly Sankey figure dict: payers on the left, beneficiaries on the right.
+
+    A link is the part of a beneficiary's gains bought by a payer's money; a payer's node is as tall as
+    all it buys. Partners out of pocket on a case that is good for the place are red on both sides.
+    """
+    matrix = who_pays_who_gains(appraisal)
+    losing = set(matrix.losing_partners)
+    positions = {position.partner: position for position in matrix.positions}
+    links = [
+        (Side(payer, gains=False), Side(beneficiary, gains=True), cell)
+        for payer, row in zip(matrix.partners, matrix.cells, strict=True)
+        for beneficiary, cell in zip(matrix.partners, row, strict=True)
+        if cell.pence > 0
+    ]
+    totals: dict[Side, Money] = {}
+    for source, target, amount in links:
+        totals[source] = totals.get(source, Money(0)) + amount
+        totals[target] = totals.get(target, Money(0)) + amount
+    columns = [[node for node in totals if not node.gains], [node for node in totals if node.gains]]
+    height = max(420, 56 * max(len(column) for column in columns) + 40)
+    # The funds Sankey's stacking, in columns; it only hashes the nodes, so a partner on each side fits it.
+    placed = _positions([column for column in columns if column], totals, pad=PAD / height)
+    nodes = {node: index for index, node in enumerate(placed)}
+
+    def label(node: Side) -> str:
+        position = positions[node.partner]
+        amount = f"gains {position.pv_benefits}" if node.gains else f"pays {position.pv_costs}"
+        loss = f"<br>net {position.net}" if node.partner in losing else ""
+        return f"{_escaped(node.partner)}<br>{amount}{loss}"
+
+    def colour(node: Side) -> str:
+        if node.partner in losing:
+            return LOSS_COLOUR
+        return GAINS_COLOUR if node.gains else COLOURS["partner"]
+
+    sankey = go.Sankey(
+        arrangement="snap",
+        valueformat=",.2f",
+        node={
+            "label": [label(node) for node in nodes],
+            "color": [colour(node) for node in nodes],
+            "align": "left",
+            "x": [placed[node][0] for node in nodes],
+            "y": [placed[node][1] for node in nodes],
+            "pad": PAD,
+            "thickness": 16,
+            "line": {"color": "#ffffff", "width": 1},
+            "hovertemplate": "%{label}<extra></extra>",
+        },
+        link={
+            "source": [nodes[source] for source, _, _ in links],
+            "target": [nodes[target] for _, target, _ in links],
+            "value": [float(amount.pounds) for _, _, amount in links],
+            "color": LINK_COLOUR,
+            "customdata": [[_escaped(source.partner), _escaped(target.partner)] for source, target, _ in links],
+            "hovertemplate": "%{customdata[0]} pays for £%{value:,.2f} of %{customdata[1]}'s gains<extra></extra>",
+        },
+    )
+    chart = go.Figure(
+        data=[sankey],
+        layout=go.Layout(
+            template="none",
+            title={"text": title} if title else None,
+            font={"family": FONT, "size": 14, "color": "#0b0c0c"},
+            margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 30},
+            height=height,
+            paper_bgcolor="#ffffff",
+        ),
+    )
+    result: dict[str, Any] = json.loads(chart.to_json())
+    return result
