@@ -266,3 +266,22 @@ def test_the_portfolio_page_rolls_up_stored_cases_apart_from_the_published_table
     assert ["Total, as published", "£51,490,000.00", "+£119,707,000.00", "+£181,275,000.00", "+£300,982,000.00"] in rows
     assert ["Claimed less computed", "£7,293,000.00", "£105,725,000.00", "£113,018,000.00"] in rows
     assert "claimed £414m, computed £301m" in page.text
+
+
+def test_the_results_page_flags_a_partner_that_loses_and_proposes_fair_shares(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    viewer = signed_in(client, sessions, Role.VIEWER)
+    with sessions() as session, session.begin():
+        case_id = service.add_case(session, ANALYST, source=CASE).id
+    page = viewer.get(f"/business-cases/{case_id}")
+    rows = cells(page.text)
+    # The council pays £1,000 and gains nothing; the police gain £1,500: good for the place, bad for the council.
+    assert "but Essex County Council loses money on it" in page.text
+    assert ["Essex County Council (loses money)", "£1,000.00", "£0.00", "-£1,000.00"] in rows
+    # Matrix: the council pays all the cost, so all £1,500 of the police's benefits are bought by it.
+    assert ["Essex County Council", "£0.00", "£1,500.00", "£1,500.00"] in rows
+    # Both rules: only the police gain, so they contribute the whole £1,000 and keep £500; the council is repaid.
+    proposals = [row for row in rows if row[0] == "Essex Police" and len(row) == 6]
+    assert proposals == [["Essex Police", "£1,500.00", "£0.00", "£1,000.00", "+£500.00", "+£1,000.00"]] * 2
+    assert 'data-chart="who-gains"' in page.text

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from wholeplace.appraisal import charts, engine, portfolio, service
+from wholeplace.appraisal import charts, engine, portfolio, service, shares, shares_report
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
@@ -127,6 +127,9 @@ def results_page(
             "version": appraised.version,
             "appraisal": appraised.appraisal,
             "flows_figure": charts.flows_figure(appraised.appraisal),
+            "matrix": shares.who_pays_who_gains(appraised.appraisal),
+            "who_gains_figure": shares_report.who_gains_sankey(appraised.appraisal),
+            "fair": shares.fair_shares(appraised.appraisal),
             "kind_labels": KIND_LABELS,
             "can_edit": allowed(actor, "business_cases.edit"),
         },
