@@ -9,6 +9,9 @@ Version 2 raises the success rate to 0.6: 6 outcomes x £300 = £1,800, NPV £80
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -285,3 +288,18 @@ def test_the_results_page_flags_a_partner_that_loses_and_proposes_fair_shares(
     proposals = [row for row in rows if row[0] == "Essex Police" and len(row) == 6]
     assert proposals == [["Essex Police", "£1,500.00", "£0.00", "£1,000.00", "+£500.00", "+£1,000.00"]] * 2
     assert 'data-chart="who-gains"' in page.text
+
+
+def test_the_workings_download_is_a_workbook_whose_summary_holds_live_formulas(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    viewer = signed_in(client, sessions, Role.VIEWER)
+    with sessions() as session, session.begin():
+        case_id = service.add_case(session, ANALYST, source=CASE).id
+    download = viewer.get(f"/business-cases/{case_id}/versions/1/workings.xlsx")
+    assert download.status_code == 200 and "workings.xlsx" in download.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(download.content))
+    assert book.sheetnames == ["Inputs", "Discounting", "Costs", "Outcomes", "Benefits", "Summary"]
+    npv_cell = book.defined_names["NPV_Total"].attr_text  # like Summary!$C$12
+    sheet, cell = npv_cell.replace("$", "").split("!")
+    assert str(book[sheet][cell].value).startswith("=")

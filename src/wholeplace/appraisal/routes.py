@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from wholeplace.appraisal import charts, engine, portfolio, service, shares, shares_report
+from wholeplace.appraisal import charts, engine, portfolio, service, shares, shares_report, workbook
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
@@ -205,6 +205,18 @@ def published_summaries() -> tuple[list[portfolio.SummaryCase], list[portfolio.C
         elif isinstance(found, portfolio.Claim):
             claims.append(found)
     return summaries, claims
+
+
+@pages.get("/business-cases/{case_id}/versions/{number}/workings.xlsx")
+def download_workings(session: DbSession, actor: PageActor, case_id: int, number: int) -> Response:
+    """The appraisal's workings year by year as live Excel formulas, for a finance officer to audit."""
+    appraised = service.appraise_version(service.get_version(service.get_case(session, actor, case_id), number))
+    filename = f"business-case-{case_id}-v{number}-workings.xlsx"
+    return Response(
+        workbook.write_workbook(appraised.case),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 KIND_LABELS = {
