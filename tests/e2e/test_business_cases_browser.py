@@ -83,7 +83,9 @@ def test_an_analyst_adds_a_case_fixes_a_problem_and_saves_a_second_version(
     expect(page.locator(".govuk-summary-list")).to_contain_text("+£983.10")
 
     page.get_by_role("link", name="Edit the case").click()
-    page.get_by_label("Case file", exact=True).fill(SMALL_CASE.format(name=name).replace("amount: 1000", "amount: 1200"))
+    page.get_by_label("Case file", exact=True).fill(
+        SMALL_CASE.format(name=name).replace("amount: 1000", "amount: 1200")
+    )
     page.get_by_label("What changed (optional)").fill("Hub staff re-costed")
     page.get_by_role("button", name="Save and appraise").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 2 has been saved")

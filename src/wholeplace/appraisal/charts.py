@@ -5,37 +5,15 @@ The page shows the same figures in a table under each chart; plotly.js is served
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import plotly.graph_objects as go
 
+from wholeplace import figures
 from wholeplace.appraisal.engine import Appraisal
-from wholeplace.funds.sankey import FONT
 
-# GOV.UK colours (design-system.service.gov.uk/styles/colour): red for costs, green and blue for benefits.
-COST_COLOUR = "#d4351c"
-BENEFIT_COLOUR = "#00703c"
-FISCAL_COLOUR = "#1d70b8"
-
-
-def layout(*, height: int = 420, **extra: Any) -> go.Layout:
-    """The house layout: GOV.UK type, white ground, no Plotly theme."""
-    return go.Layout(
-        template="none",
-        font={"family": FONT, "size": 14, "color": "#0b0c0c"},
-        margin={"l": 90, "r": 20, "t": 30, "b": 60},
-        height=height,
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.2},
-        **extra,
-    )
-
-
-def as_dict(figure: go.Figure) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(figure.to_json())
-    return result
+COST_COLOUR, BENEFIT_COLOUR, FISCAL_COLOUR = figures.RED, figures.GREEN, figures.BLUE
+AXES = {"margin": {"l": 90, "r": 20, "t": 30, "b": 60}}
 
 
 def flows_figure(appraisal: Appraisal) -> dict[str, Any]:
@@ -78,6 +56,8 @@ def flows_figure(appraisal: Appraisal) -> dict[str, Any]:
                 hovertemplate="%{x}: £%{y:,.2f}<extra>Cumulative fiscal benefits</extra>",
             ),
         ],
-        layout=layout(barmode="group", yaxis={"tickprefix": "£", "tickformat": ",.0f"}, xaxis={"type": "category"}),
+        layout=figures.layout(
+            barmode="group", yaxis={"tickprefix": "£", "tickformat": ",.0f"}, xaxis={"type": "category"}, **AXES
+        ),
     )
-    return as_dict(figure)
+    return figures.as_dict(figure)

@@ -8,14 +8,13 @@ The figures come from `shares.py`; formulas: docs/appraisal-shares.md.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-import plotly.graph_objects as go
 from rich.markup import escape
 from rich.table import Table
 
+from wholeplace import figures
 from wholeplace.appraisal.engine import Appraisal
 from wholeplace.appraisal.shares import (
     FairShares,
@@ -25,7 +24,6 @@ from wholeplace.appraisal.shares import (
     fair_shares,
     who_pays_who_gains,
 )
-from wholeplace.funds.sankey import COLOURS, FONT, LINK_COLOUR, PAD, _escaped, _positions
 from wholeplace.money import Money
 
 ATTRIBUTION = "Each partner's benefits are attributed to the payers in proportion to what each pays"
@@ -38,8 +36,6 @@ RULE_CAPTIONS = {
     Rule.SHAPLEY: "Each partner keeps its Shapley value of the surplus (Shapley 1953) and contributes the rest",
 }
 # GOV.UK colours (design-system.service.gov.uk/styles/colour): partners blue, gains green, a loss red.
-GAINS_COLOUR = COLOURS["theme"]
-LOSS_COLOUR = "#d4351c"
 
 
 # JSON
@@ -221,65 +217,27 @@ def who_gains_sankey(appraisal: Appraisal, *, title: str = "") -> dict[str, Any]
     losing = set(matrix.losing_partners)
     positions = {position.partner: position for position in matrix.positions}
     links = [
-        (Side(payer, gains=False), Side(beneficiary, gains=True), cell)
+        figures.Link(Side(payer, gains=False), Side(beneficiary, gains=True), cell)
         for payer, row in zip(matrix.partners, matrix.cells, strict=True)
         for beneficiary, cell in zip(matrix.partners, row, strict=True)
         if cell.pence > 0
     ]
-    totals: dict[Side, Money] = {}
-    for source, target, amount in links:
-        totals[source] = totals.get(source, Money(0)) + amount
-        totals[target] = totals.get(target, Money(0)) + amount
-    columns = [[node for node in totals if not node.gains], [node for node in totals if node.gains]]
-    height = max(420, 56 * max(len(column) for column in columns) + 40)
-    # The funds Sankey's stacking, in columns; it only hashes the nodes, so a partner on each side fits it.
-    placed = _positions([column for column in columns if column], totals, pad=PAD / height)
-    nodes = {node: index for index, node in enumerate(placed)}
+    payers = list(dict.fromkeys(link.source for link in links))
+    beneficiaries = list(dict.fromkeys(link.target for link in links))
 
     def label(node: Side) -> str:
         position = positions[node.partner]
         amount = f"gains {position.pv_benefits}" if node.gains else f"pays {position.pv_costs}"
         loss = f"<br>net {position.net}" if node.partner in losing else ""
-        return f"{_escaped(node.partner)}<br>{amount}{loss}"
+        return f"{figures.escaped(node.partner)}<br>{amount}{loss}"
 
     def colour(node: Side) -> str:
         if node.partner in losing:
-            return LOSS_COLOUR
-        return GAINS_COLOUR if node.gains else COLOURS["partner"]
+            return figures.RED
+        return figures.GREEN if node.gains else figures.BLUE
 
-    sankey = go.Sankey(
-        arrangement="snap",
-        valueformat=",.2f",
-        node={
-            "label": [label(node) for node in nodes],
-            "color": [colour(node) for node in nodes],
-            "align": "left",
-            "x": [placed[node][0] for node in nodes],
-            "y": [placed[node][1] for node in nodes],
-            "pad": PAD,
-            "thickness": 16,
-            "line": {"color": "#ffffff", "width": 1},
-            "hovertemplate": "%{label}<extra></extra>",
-        },
-        link={
-            "source": [nodes[source] for source, _, _ in links],
-            "target": [nodes[target] for _, target, _ in links],
-            "value": [float(amount.pounds) for _, _, amount in links],
-            "color": LINK_COLOUR,
-            "customdata": [[_escaped(source.partner), _escaped(target.partner)] for source, target, _ in links],
-            "hovertemplate": "%{customdata[0]} pays for £%{value:,.2f} of %{customdata[1]}'s gains<extra></extra>",
-        },
-    )
-    chart = go.Figure(
-        data=[sankey],
-        layout=go.Layout(
-            template="none",
-            title={"text": title} if title else None,
-            font={"family": FONT, "size": 14, "color": "#0b0c0c"},
-            margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 30},
-            height=height,
-            paper_bgcolor="#ffffff",
-        ),
-    )
-    result: dict[str, Any] = json.loads(chart.to_json())
-    return result
+    def hover(link: figures.Link[Side]) -> str:
+        payer, beneficiary = figures.escaped(link.source.partner), figures.escaped(link.target.partner)
+        return f"{payer} pays for {link.amount} of {beneficiary}'s gains"
+
+    return figures.sankey([payers, beneficiaries], links, label=label, colour=colour, link_hover=hover, title=title)

@@ -7,28 +7,21 @@ plotly.js and its stylesheet are served from the installed plotly package, never
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import plotly.graph_objects as go
-
+from wholeplace import figures
 from wholeplace.funds.engine import FundStatement
-from wholeplace.money import Money
 
 NodeKind = Literal["partner", "pool", "theme", "project", "unallocated"]
 
-# GOV.UK colours (design-system.service.gov.uk/styles/colour): blue, dark grey, green, turquoise, mid grey.
 COLOURS: dict[NodeKind, str] = {
-    "partner": "#1d70b8",
-    "pool": "#505a5f",
-    "theme": "#00703c",
-    "project": "#28a197",
-    "unallocated": "#b1b4b6",
+    "partner": figures.BLUE,
+    "pool": figures.DARK_GREY,
+    "theme": figures.GREEN,
+    "project": figures.TURQUOISE,
+    "unallocated": figures.MID_GREY,
 }
-LINK_COLOUR = "rgba(80, 90, 95, 0.25)"
-FONT = '"GDS Transport", arial, sans-serif'
 
 
 @dataclass(frozen=True)
@@ -42,11 +35,7 @@ class Node:
         return self.name
 
 
-@dataclass(frozen=True)
-class Flow:
-    source: Node
-    target: Node
-    amount: Money
+Flow = figures.Link[Node]
 
 
 def flows(statement: FundStatement, *, pool: str = "Pooled fund") -> list[Flow]:
@@ -74,75 +63,24 @@ def flows(statement: FundStatement, *, pool: str = "Pooled fund") -> list[Flow]:
 
 
 def figure(statement: FundStatement, *, pool: str = "Pooled fund", title: str = "") -> dict[str, Any]:
-    """The Sankey as a Plotly figure dict (`data` and `layout`), ready for `Plotly.newPlot`.
-
-    Nodes sit in columns by kind (partners, the pool, themes and the unallocated remainder, projects),
-    so a theme without projects stays beside the other themes instead of drifting to the right edge.
-    plotly.js orders the links at each node from its own first layout and keeps that order when nodes
-    are placed by x and y; `align="left"` makes that first layout put nodes in the same columns as ours,
-    so the links do not cross.
-    """
+    """The Sankey as a Plotly figure dict. Nodes sit in columns by kind (partners, the pool, themes and the
+    unallocated remainder, projects), so a theme without projects stays beside the other themes instead of
+    drifting to the right edge."""
     links = flows(statement, pool=pool)
-    totals = _node_totals(links)
-    columns = _columns(links)
-    height = max(420, 56 * max((len(nodes) for nodes in columns), default=1) + 40)
-    positions = _positions(columns, totals, pad=PAD / height)
-    nodes = {node: index for index, node in enumerate(positions)}
-    sankey = go.Sankey(
-        arrangement="snap",
-        valueformat=",.2f",
-        node={
-            # plotly.js reads labels as a little HTML (<br>, <b>, <a>): names are escaped to show as written.
-            "label": [f"{_escaped(node.label)}<br>{totals[node]}" for node in nodes],
-            "color": [COLOURS[node.kind] for node in nodes],
-            "align": "left",
-            "x": [positions[node][0] for node in nodes],
-            "y": [positions[node][1] for node in nodes],
-            "pad": PAD,
-            "thickness": 16,
-            "line": {"color": "#ffffff", "width": 1},
-            "hovertemplate": "%{label}<extra></extra>",
-        },
-        link={
-            "source": [nodes[link.source] for link in links],
-            "target": [nodes[link.target] for link in links],
-            "value": [float(link.amount.pounds) for link in links],
-            "color": LINK_COLOUR,
-            "customdata": [[_escaped(link.source.label), _escaped(link.target.label)] for link in links],
-            "hovertemplate": "%{customdata[0]} to %{customdata[1]}: £%{value:,.2f}<extra></extra>",
-        },
-    )
-    chart = go.Figure(
-        data=[sankey],
-        layout=go.Layout(
-            template="none",
-            title={"text": title} if title else None,
-            font={"family": FONT, "size": 14, "color": "#0b0c0c"},
-            margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 30},
-            height=height,
-            paper_bgcolor="#ffffff",
+    totals = figures.node_totals(links)
+    return figures.sankey(
+        _columns(links),
+        links,
+        label=lambda node: f"{figures.escaped(node.label)}<br>{totals[node]}",
+        colour=lambda node: COLOURS[node.kind],
+        link_hover=lambda link: (
+            f"{figures.escaped(link.source.label)} to {figures.escaped(link.target.label)}: {link.amount}"
         ),
+        title=title,
     )
-    result: dict[str, Any] = json.loads(chart.to_json())
-    return result
 
 
-PAD = 24  # pixels between nodes in a column
 COLUMN_OF: dict[NodeKind, int] = {"partner": 0, "pool": 1, "theme": 2, "unallocated": 2, "project": 3}
-
-
-def _escaped(name: str) -> str:
-    return html.escape(name, quote=False)
-
-
-def _node_totals(links: list[Flow]) -> dict[Node, Money]:
-    """What passes through each node: the larger of what flows in and what flows out."""
-    into: dict[Node, Money] = {}
-    out: dict[Node, Money] = {}
-    for link in links:
-        into[link.target] = into.get(link.target, Money(0)) + link.amount
-        out[link.source] = out.get(link.source, Money(0)) + link.amount
-    return {node: max(into.get(node, Money(0)), out.get(node, Money(0))) for node in {*into, *out}}
 
 
 def _columns(links: list[Flow]) -> list[list[Node]]:
@@ -156,20 +94,3 @@ def _columns(links: list[Flow]) -> list[list[Node]]:
     for column in columns:  # the unallocated remainder goes under the themes
         column.sort(key=lambda node: node.kind == "unallocated")
     return [column for column in columns if column]
-
-
-def _positions(columns: list[list[Node]], totals: dict[Node, Money], *, pad: float) -> dict[Node, tuple[float, float]]:
-    """Each node's x (its column) and y (its centre), from 0 to 1, stacked as plotly.js would size them.
-    plotly.js wants positions strictly inside (0, 1)."""
-    scale = min(
-        ((1 - pad * (len(column) - 1)) / max(sum(totals[n].pence for n in column), 1) for column in columns), default=0
-    )
-    positions: dict[Node, tuple[float, float]] = {}
-    for number, column in enumerate(columns):
-        x = 0.001 + 0.998 * number / max(len(columns) - 1, 1)
-        top = 0.0
-        for node in column:
-            size = totals[node].pence * scale
-            positions[node] = (round(x, 4), round(min(max(top + size / 2, 0.001), 0.999), 4))
-            top += size + pad
-    return positions
