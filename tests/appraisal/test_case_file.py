@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 
 from wholeplace.appraisal.case_file import read_case
 from wholeplace.appraisal.discounting import Discounting
+from wholeplace.appraisal.distributions import Distribution, Shape
 from wholeplace.appraisal.engine import (
     CONFIDENCE_OPTIMISM_BIAS,
     Benefit,
@@ -19,6 +21,7 @@ from wholeplace.appraisal.engine import (
     CostKind,
     CostLine,
     Outcome,
+    UncertainInput,
 )
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Problem
@@ -192,10 +195,65 @@ def test_a_distribution_that_is_not_one_is_refused(distribution: str, reason: st
     assert problem.startswith(f"hub.yaml, line 16, outcomes[0].success_rate.{reason}")
 
 
-def test_a_valid_distribution_is_understood_but_a_point_estimate_is_needed_for_now() -> None:
-    assert problems_in(edited("unit_value: 1200", "unit_value: {triangular: [800, 1200, 2000]}")) == [
-        "hub.yaml, line 25, outcomes[0].benefits[0].unit_value: The amount is a triangular distribution. "
-        "Simulation is not available yet: give a plain number, the point estimate"
+def test_distributions_are_kept_under_their_key_paths_and_the_case_holds_their_central_values() -> None:
+    # Central values: the mode of a PERT or triangular, the mean of a uniform or normal. These equal the
+    # contract's plain numbers, so the case is the contract's case plus its uncertain inputs. Money is in pence.
+    text = edited("2014/15: 398000", "2014/15: {pert: [350000, 398000, 500000]}")
+    text = edited('engagement: "0.8"', "engagement: {normal: [0.8, 0.05]}", text)
+    text = edited('success_rate: "0.25"', "success_rate: {uniform: [0.2, 0.3]}", text)
+    text = edited("unit_value: 1200", "unit_value: {triangular: [800, 1200, 2000]}", text)
+    case, problems = read_case(text, "hub.yaml")
+    assert problems == []
+    assert case is not None
+    assert replace(case, uncertain=()) == CONTRACT_CASE
+    assert case.uncertain == (
+        UncertainInput(
+            "costs[0].by_year.2014/15",
+            Distribution(Shape.PERT, (D(35000000), D(39800000), D(50000000))),
+            (("costs", 0, "amounts", 1),),
+        ),
+        UncertainInput(
+            "cohort.engagement", Distribution(Shape.NORMAL, (D("0.8"), D("0.05"))), (("cohort", "engagement"),)
+        ),
+        UncertainInput(
+            "outcomes[0].success_rate",
+            Distribution(Shape.UNIFORM, (D("0.2"), D("0.3"))),
+            (("outcomes", 0, "success_rate"),),
+        ),
+        UncertainInput(
+            "outcomes[0].benefits[0].unit_value",
+            Distribution(Shape.TRIANGULAR, (D(80000), D(120000), D(200000))),
+            (("outcomes", 0, "benefits", 0, "unit_value"),),
+        ),
+    )
+
+
+def test_an_amount_or_size_given_once_is_one_draw_for_every_year() -> None:
+    text = edited("    by_year: {2013/14: 260000, 2014/15: 398000}\n", "    amount: {triangular: [900, 1000, 1300]}\n")
+    text = edited("  by_year: {2013/14: 1160, 2014/15: 1160}", "  size: {normal: [1160, 100]}", text)
+    case, problems = read_case(text, "hub.yaml")
+    assert problems == []
+    assert case is not None
+    assert case.costs[0].amounts == (Money(100000),) * 5
+    assert case.cohort is not None and case.cohort.sizes == (D(1160),) * 5
+    amount, size = case.uncertain
+    assert (amount.key_path, amount.slots) == ("costs[0].amount", tuple(("costs", 0, "amounts", y) for y in range(5)))
+    assert (size.key_path, size.slots) == ("cohort.size", tuple(("cohort", "sizes", y) for y in range(5)))
+
+
+def test_a_central_amount_is_rounded_half_up_to_the_penny() -> None:
+    # The mean of uniform [£1,000.01, £1,000.02] is £1,000.015: £1,000.02 in the case.
+    case, _ = read_case(edited("unit_value: 1200", "unit_value: {uniform: [1000.01, 1000.02]}"), "hub.yaml")
+    assert case is not None
+    assert case.outcomes[0].benefits[0].unit_value == Money(100002)
+
+
+def test_a_distribution_is_refused_where_a_plain_number_is_needed_or_its_year_is_outside_the_period() -> None:
+    text = edited('discount_rate: "0.035"', "discount_rate: {uniform: [0.03, 0.04]}")
+    text = edited("2014/15: 398000", "2019/20: {uniform: [1, 2]}", text)
+    assert problems_in(text) == [
+        "hub.yaml, line 4, discount_rate: Write the discount rate as one value, not a list or keys",
+        "hub.yaml, line 9, costs[0].by_year.2019/20: 2019/20 is outside the appraisal period, 2013/14 to 2017/18",
     ]
 
 

@@ -2,7 +2,9 @@
 
 The file is read as a YAML node tree (as `funds.plan` reads allocation plans), so every problem names the
 file, the line and the key path, like `hub.yaml, line 12, costs[0].by_year.2019/20`. Nothing is computed
-from a file with problems. Pure: no database, no clock, no printing. The format: docs/appraisal.md.
+from a file with problems. A number written as a distribution is kept as an `UncertainInput` under its key path,
+and its central value goes in the plain field. Pure: no database, no clock, no printing. The format:
+docs/appraisal.md and docs/appraisal-uncertainty.md.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TypeVar
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from wholeplace.appraisal.discounting import Discounting
+from wholeplace.appraisal.distributions import PARAMETERS, Distribution, Shape, distribution_problem
 from wholeplace.appraisal.engine import (
     CONFIDENCE_OPTIMISM_BIAS,
     MAX_COST_OPTIMISM_BIAS,
@@ -24,6 +27,8 @@ from wholeplace.appraisal.engine import (
     CostKind,
     CostLine,
     Outcome,
+    Slot,
+    UncertainInput,
     check_case,
 )
 from wholeplace.funds.plan import _child, _decimal, _PlanReader, _reasonable
@@ -55,14 +60,13 @@ OUTCOME_KEYS = (
     "benefits",
 )
 BENEFIT_KEYS = ("beneficiary", "kind", "unit_value", "unit_cost", "cashable_share", "health")
-# Each distribution and the numbers it takes; parsed and checked now, simulated in a later release.
-DISTRIBUTIONS = {"triangular": ("min", "mode", "max"), "pert": ("min", "mode", "max"), "uniform": ("min", "max")}
-DISTRIBUTIONS_UNBOUNDED = {"normal": ("mean", "sd")}
 MAX_YEARS = 1000
-NOT_SIMULATED = "Simulation is not available yet: give a plain number, the point estimate"
+PENCE_PER_POUND = Decimal(100)
 
 Value = TypeVar("Value")
 Kind = TypeVar("Kind", CostKind, BenefitKind)
+Slots = tuple[Slot, ...]
+ReadValue = Callable[[Node, str, Slots], Decimal | None]
 
 
 def read_case(text: str, filename: str) -> tuple[Case | None, list[Problem]]:
@@ -84,6 +88,7 @@ class _CaseReader(_PlanReader):
         self.first_year: FinancialYear | None = None
         self.years: int | None = None
         self.partners: tuple[str, ...] = ()
+        self.uncertain: list[UncertainInput] = []
 
     def mapping(self, node: Node, path: str, allowed: Sequence[str], what: str) -> dict[str, tuple[Node, Node]] | None:
         if not isinstance(node, MappingNode):
@@ -108,15 +113,25 @@ class _CaseReader(_PlanReader):
         if "partners" in entries:
             self.partners = self.partner_list(entries["partners"][1], "partners")
         cost_list = self.required(entries, root, "", "costs", "Give the case's costs, each starting with '- '")
-        costs = self.items(cost_list, "costs", self.cost) if cost_list is not None else []
+        costs = self.items(cost_list, "costs", self.cost, ("costs",)) if cost_list is not None else []
         cohort = self.cohort(entries["cohort"][1], "cohort") if "cohort" in entries else None
-        outcomes = self.items(entries["outcomes"][1], "outcomes", self.outcome) if "outcomes" in entries else []
+        outcomes = []
+        if "outcomes" in entries:
+            outcomes = self.items(entries["outcomes"][1], "outcomes", self.outcome, ("outcomes",))
         if outcomes and "cohort" not in entries:
             self.refuse(root, "cohort", "Give the cohort the outcomes count in, like cohort: {size: 1160}")
         if self.problems or name is None or self.first_year is None or self.years is None:
             return None
         return Case(
-            name, self.first_year, self.years, tuple(costs), cohort, tuple(outcomes), discounting, self.partners
+            name,
+            self.first_year,
+            self.years,
+            tuple(costs),
+            cohort,
+            tuple(outcomes),
+            discounting,
+            self.partners,
+            tuple(self.uncertain),
         )
 
     def required(
@@ -133,7 +148,7 @@ class _CaseReader(_PlanReader):
         rates = {}
         for key, what in (("discount_rate", "The discount rate"), ("health_discount_rate", "The health discount rate")):
             if key in entries:
-                rates[key] = self.rate(entries[key][1], key, what, allow_distribution=False)
+                rates[key] = self.rate(entries[key][1], key, what, slots=None)
         return Discounting(rates.get("discount_rate"), rates.get("health_discount_rate"))
 
     def partner_list(self, node: Node, path: str) -> tuple[str, ...]:
@@ -149,14 +164,15 @@ class _CaseReader(_PlanReader):
                 names.append(name)
         return tuple(names)
 
-    def items(self, node: Node, path: str, read: Callable[[Node, str], Value | None]) -> list[Value]:
+    def items(self, node: Node, path: str, read: Callable[[Node, str, Slot], Value | None], slot: Slot) -> list[Value]:
+        """The items of a list; `slot` locates the list in the case, as `path` does in the file."""
         if not isinstance(node, SequenceNode) or not node.value:
             self.refuse(node, path, f"Give {path} as a list, each item starting with '- '")
             return []
-        read_items = [read(item, f"{path}[{index}]") for index, item in enumerate(node.value)]
+        read_items = [read(item, f"{path}[{index}]", (*slot, index)) for index, item in enumerate(node.value)]
         return [item for item in read_items if item is not None]
 
-    def cost(self, node: Node, path: str) -> CostLine | None:
+    def cost(self, node: Node, path: str, slot: Slot) -> CostLine | None:
         entries = self.mapping(node, path, COST_KEYS, "A cost")
         if entries is None:
             return None
@@ -168,8 +184,8 @@ class _CaseReader(_PlanReader):
         kind = (
             self.choice(kind_node, _child(path, "kind"), CostKind, "A cost's kind") if kind_node is not None else None
         )
-        amounts = self.yearly(entries, node, path, "amount", self.money_or_distribution)
-        bias = self.bias(entries, path, high=MAX_COST_OPTIMISM_BIAS)
+        amounts = self.yearly(entries, node, path, "amount", self.money_or_distribution, (*slot, "amounts"))
+        bias = self.bias(entries, path, (*slot, "optimism_bias"), high=MAX_COST_OPTIMISM_BIAS)
         if len(self.problems) > before or None in (name, payer, kind, amounts, bias):
             return None
         assert name and payer and kind and amounts is not None and bias is not None
@@ -180,15 +196,16 @@ class _CaseReader(_PlanReader):
         if entries is None:
             return None
         before = len(self.problems)
-        sizes = self.yearly(entries, node, path, "size", self.count)
+        sizes = self.yearly(entries, node, path, "size", self.count, ("cohort", "sizes"))
         engagement: Decimal | None = Decimal(1)
         if "engagement" in entries:
-            engagement = self.rate(entries["engagement"][1], _child(path, "engagement"), "Engagement")
+            at = _child(path, "engagement")
+            engagement = self.rate(entries["engagement"][1], at, "Engagement", slots=(("cohort", "engagement"),))
         if len(self.problems) > before or sizes is None or engagement is None:
             return None
         return Cohort(tuple(sizes), engagement)
 
-    def outcome(self, node: Node, path: str) -> Outcome | None:
+    def outcome(self, node: Node, path: str, slot: Slot) -> Outcome | None:
         entries = self.mapping(node, path, OUTCOME_KEYS, "An outcome")
         if entries is None:
             return None
@@ -198,13 +215,16 @@ class _CaseReader(_PlanReader):
         success = self.required(entries, node, path, "success_rate", "Enter the success rate, like success_rate: 0.25")
         success_rate = None
         if success is not None:
-            success_rate = self.rate(success, _child(path, "success_rate"), "The success rate")
+            at = _child(path, "success_rate")
+            success_rate = self.rate(success, at, "The success rate", slots=((*slot, "success_rate"),))
         rates = {
-            key: self.rate(entries[key][1], _child(path, key), key.replace("_", " ").capitalize())
+            key: self.rate(
+                entries[key][1], _child(path, key), key.replace("_", " ").capitalize(), slots=((*slot, key),)
+            )
             for key in ("deadweight", "drop_off")
             if key in entries
         }
-        bias = self.bias(entries, path, high=Decimal(1))
+        bias = self.bias(entries, path, (*slot, "optimism_bias"), high=Decimal(1))
         lag: int | None = 0
         duration: int | None = 1
         if "lag_years" in entries:
@@ -215,7 +235,7 @@ class _CaseReader(_PlanReader):
         benefit_list = self.required(entries, node, path, "benefits", "Give the outcome's benefits, each with '- '")
         benefits = []
         if benefit_list is not None:
-            benefits = self.items(benefit_list, _child(path, "benefits"), self.benefit)
+            benefits = self.items(benefit_list, _child(path, "benefits"), self.benefit, (*slot, "benefits"))
         if len(self.problems) > before or None in (name, success_rate, bias, lag, duration):
             return None
         assert name is not None and success_rate is not None and bias is not None
@@ -231,7 +251,7 @@ class _CaseReader(_PlanReader):
             drop_off=rates.get("drop_off") or Decimal(0),
         )
 
-    def benefit(self, node: Node, path: str) -> Benefit | None:
+    def benefit(self, node: Node, path: str, slot: Slot) -> Benefit | None:
         entries = self.mapping(node, path, BENEFIT_KEYS, "A benefit")
         if entries is None:
             return None
@@ -243,11 +263,12 @@ class _CaseReader(_PlanReader):
         kind = None
         if kind_node is not None:
             kind = self.choice(kind_node, _child(path, "kind"), BenefitKind, "A benefit's kind")
-        unit_value = self.unit_value(entries, node, path)
+        unit_value = self.unit_value(entries, node, path, (*slot, "unit_value"))
         share = None
         if "cashable_share" in entries:
             key_node, value_node = entries["cashable_share"]
-            share = self.rate(value_node, _child(path, "cashable_share"), "The cashable share")
+            at = _child(path, "cashable_share")
+            share = self.rate(value_node, at, "The cashable share", slots=((*slot, "cashable_share"),))
             if kind is not None and kind is not BenefitKind.FISCAL_CASHABLE:
                 self.refuse(
                     key_node,
@@ -265,7 +286,7 @@ class _CaseReader(_PlanReader):
             return None
         return Benefit(beneficiary, kind, unit_value, share, health)
 
-    def unit_value(self, entries: dict[str, tuple[Node, Node]], node: Node, path: str) -> Money | None:
+    def unit_value(self, entries: dict[str, tuple[Node, Node]], node: Node, path: str, slot: Slot) -> Money | None:
         if "unit_value" in entries and "unit_cost" in entries:
             self.refuse(entries["unit_cost"][0], _child(path, "unit_cost"), "Give unit_value or unit_cost, not both")
             return None
@@ -279,7 +300,7 @@ class _CaseReader(_PlanReader):
         value_node = self.required(entries, node, path, "unit_value", "Enter the unit value, like unit_value: 1200")
         if value_node is None:
             return None
-        pence = self.money_or_distribution(value_node, _child(path, "unit_value"))
+        pence = self.money_or_distribution(value_node, _child(path, "unit_value"), (slot,))
         return Money(int(pence)) if pence is not None else None
 
     # Values
@@ -300,23 +321,25 @@ class _CaseReader(_PlanReader):
         owner: Node,
         path: str,
         every_year_key: str,
-        read: Callable[[Node, str], Decimal | None],
+        read: ReadValue,
+        slot: Slot,
     ) -> list[Decimal] | None:
-        """One value per year, from by_year: {2013/14: ...} or the same value every year."""
+        """One value per year, from by_year: {2013/14: ...} or the same value every year (one draw drives all)."""
         if "by_year" in entries and every_year_key in entries:
             key_node = entries[every_year_key][0]
             self.refuse(key_node, _child(path, every_year_key), f"Give by_year or {every_year_key}, not both")
             return None
         if every_year_key in entries:
-            value = read(entries[every_year_key][1], _child(path, every_year_key))
+            every_year = tuple((*slot, year) for year in range(self.years or 0))
+            value = read(entries[every_year_key][1], _child(path, every_year_key), every_year)
             return None if value is None or self.years is None else [value] * self.years
         if "by_year" not in entries:
             message = f"Give by_year, like by_year: {{2013/14: 260000}}, or {every_year_key} for every year"
             self.refuse(owner, _child(path, "by_year"), message)
             return None
-        return self.by_year(entries["by_year"][1], _child(path, "by_year"), read)
+        return self.by_year(entries["by_year"][1], _child(path, "by_year"), read, slot)
 
-    def by_year(self, node: Node, path: str, read: Callable[[Node, str], Decimal | None]) -> list[Decimal] | None:
+    def by_year(self, node: Node, path: str, read: ReadValue, slot: Slot) -> list[Decimal] | None:
         if not isinstance(node, MappingNode) or not node.value:
             self.refuse(node, path, "Give by_year as year: value, like {2013/14: 260000}")
             return None
@@ -325,12 +348,9 @@ class _CaseReader(_PlanReader):
         for year_node, value_node in node.value:
             year = self.financial_year(year_node, path)
             at = _child(path, str(year) if year else "")
-            value = read(value_node, at)
-            if year is None or value is None:
-                complete = False
-                continue
-            index = self.year_index(year, year_node, at)
-            if index is None:
+            index = self.year_index(year, year_node, at) if year is not None else None
+            value = read(value_node, at, ((*slot, index),) if index is not None else ())
+            if index is None or value is None:
                 complete = False
             elif index in values:
                 self.refuse(year_node, at, f"{year} is given twice: give each year once")
@@ -389,7 +409,7 @@ class _CaseReader(_PlanReader):
             self.refuse(node, path, f"Write true or false, not '{text}'")
         return False
 
-    def bias(self, entries: dict[str, tuple[Node, Node]], path: str, *, high: Decimal) -> Decimal | None:
+    def bias(self, entries: dict[str, tuple[Node, Node]], path: str, slot: Slot, *, high: Decimal) -> Decimal | None:
         """Optimism bias given directly, or looked up from a confidence grade 1-6; none given is 0."""
         if "optimism_bias" in entries and "confidence" in entries:
             key = entries["confidence"][0]
@@ -399,16 +419,16 @@ class _CaseReader(_PlanReader):
             grade = self.integer(entries["confidence"][1], _child(path, "confidence"), "the confidence grade", 1, 6)
             return None if grade is None else CONFIDENCE_OPTIMISM_BIAS[grade]
         if "optimism_bias" in entries:
-            return self.rate(entries["optimism_bias"][1], _child(path, "optimism_bias"), "Optimism bias", high=high)
+            at = _child(path, "optimism_bias")
+            return self.rate(entries["optimism_bias"][1], at, "Optimism bias", high=high, slots=(slot,))
         return Decimal(0)
 
     def rate(
-        self, node: Node, path: str, what: str, *, high: Decimal = Decimal(1), allow_distribution: bool = True
+        self, node: Node, path: str, what: str, *, high: Decimal = Decimal(1), slots: Slots | None
     ) -> Decimal | None:
-        """A share such as 0.25 (or 25%), from 0 to `high`."""
-        if isinstance(node, MappingNode) and allow_distribution:
-            self.distribution(node, path, what, high)
-            return None
+        """A share such as 0.25 (or 25%), from 0 to `high`; a distribution too, unless `slots` is None."""
+        if isinstance(node, MappingNode) and slots is not None:
+            return self.uncertain_value(node, path, high, slots)
         text = self.scalar(node, path, what.lower())
         if text is None:
             return None
@@ -422,18 +442,16 @@ class _CaseReader(_PlanReader):
             return None
         return value
 
-    def money_or_distribution(self, node: Node, path: str) -> Decimal | None:
+    def money_or_distribution(self, node: Node, path: str, slots: Slots) -> Decimal | None:
         """An amount of pounds as whole pence (a Decimal, so it can stand beside counts)."""
         if isinstance(node, MappingNode):
-            self.distribution(node, path, "The amount", None)
-            return None
+            return self.uncertain_value(node, path, None, slots, scale=PENCE_PER_POUND)
         amount = self.money(node, path, "an amount")
         return None if amount is None else Decimal(amount.pence)
 
-    def count(self, node: Node, path: str) -> Decimal | None:
+    def count(self, node: Node, path: str, slots: Slots) -> Decimal | None:
         if isinstance(node, MappingNode):
-            self.distribution(node, path, "The cohort size", None)
-            return None
+            return self.uncertain_value(node, path, None, slots)
         text = self.scalar(node, path, "the number of people")
         if text is None:
             return None
@@ -443,23 +461,39 @@ class _CaseReader(_PlanReader):
             return None
         return value
 
-    def distribution(self, node: MappingNode, path: str, what: str, high: Decimal | None) -> None:
-        """Check a distribution such as {triangular: [0.1, 0.25, 0.4]}; valid or not, it cannot be used yet."""
-        shapes = DISTRIBUTIONS | DISTRIBUTIONS_UNBOUNDED
+    def uncertain_value(
+        self, node: MappingNode, path: str, high: Decimal | None, slots: Slots, *, scale: Decimal = Decimal(1)
+    ) -> Decimal | None:
+        """Keep a distribution as an uncertain input driving `slots`; its central value stands in the case.
+
+        `scale` turns the numbers as written (pounds) into the slots' units (pence). With no slots (the year
+        is outside the period, say) the distribution is only checked: that problem is already recorded.
+        """
+        distribution = self.distribution(node, path, high)
+        if distribution is None or not slots:
+            return None
+        scaled = Distribution(distribution.shape, tuple(number * scale for number in distribution.numbers))
+        uncertain = UncertainInput(path, scaled, slots)
+        self.uncertain.append(uncertain)
+        return uncertain.central
+
+    def distribution(self, node: MappingNode, path: str, high: Decimal | None) -> Distribution | None:
+        """A distribution such as {triangular: [0.1, 0.25, 0.4]} for a value from 0 to `high`, or None if not one."""
         before = len(self.problems)
-        entries = self.mapping(node, path, tuple(shapes), "A distribution")
+        entries = self.mapping(node, path, tuple(PARAMETERS), "A distribution")
         if entries is None or len(self.problems) > before:
-            return
+            return None
         if len(entries) != 1:
-            self.refuse(node, path, f"Give one distribution: {', '.join(shapes)}")
-            return
-        ((shape, (_, value_node)),) = entries.items()
+            self.refuse(node, path, f"Give one distribution: {', '.join(PARAMETERS)}")
+            return None
+        ((name, (_, value_node)),) = entries.items()
+        shape = Shape(name)
         at = _child(path, shape)
-        names = shapes[shape]
+        names = PARAMETERS[shape]
         example = ", ".join(names)
         if not isinstance(value_node, SequenceNode) or len(value_node.value) != len(names):
             self.refuse(value_node, at, f"A {shape} distribution takes {len(names)} numbers: [{example}]")
-            return
+            return None
         numbers = []
         for item in value_node.value:
             text = self.scalar(item, at, "a number")
@@ -467,32 +501,9 @@ class _CaseReader(_PlanReader):
             if number is None:
                 if text is not None:
                     self.refuse(item, at, f"'{text}' is not a number. A {shape} distribution takes [{example}]")
-                return
+                return None
             numbers.append(number)
-        if reason := _distribution_problem(shape, numbers, high):
+        if reason := distribution_problem(shape, tuple(numbers), high):
             self.refuse(value_node, at, reason)
-            return
-        self.refuse(node, path, f"{what} is a {shape} distribution. {NOT_SIMULATED}")
-
-
-def _distribution_problem(shape: str, numbers: list[Decimal], high: Decimal | None) -> str | None:
-    """Why the numbers do not make a distribution of this shape for a value from 0 to `high`; None if they do."""
-    if shape == "normal":
-        mean, sd = numbers
-        if sd < 0:
-            return f"The standard deviation must be 0 or more, not {sd}"
-        if mean < 0:
-            return f"The mean must be 0 or more, not {mean}"
-        if high is not None and mean > high:
-            return f"The mean must be {high} or less, not {mean}"
-        return None
-    low, top = numbers[0], numbers[-1]
-    if low > top:
-        return f"The min ({low}) is more than the max ({top}): write [{', '.join(DISTRIBUTIONS[shape])}]"
-    if len(numbers) == 3 and not low <= numbers[1] <= top:
-        return f"The mode ({numbers[1]}) must lie between the min ({low}) and the max ({top})"
-    if low < 0:
-        return f"The min must be 0 or more, not {low}"
-    if high is not None and top > high:
-        return f"The max must be {high} or less, not {top}"
-    return None
+            return None
+        return Distribution(shape, tuple(numbers))

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from wholeplace.appraisal.discounting import Discounting
+from wholeplace.appraisal.distributions import Distribution, distribution_problem
 from wholeplace.money import FinancialYear, Money, apportion
 from wholeplace.problems import InvalidInput, Problem
 
@@ -115,6 +116,80 @@ class Case:
     outcomes: tuple[Outcome, ...] = ()
     discounting: Discounting = field(default_factory=Discounting)
     partners: tuple[str, ...] = ()  # when given, every payer and beneficiary must be one of them
+    uncertain: tuple[UncertainInput, ...] = ()  # numbers given as distributions; the fields hold their centres
+
+
+# Uncertain inputs: which numbers of a case a distribution drives
+
+Slot = tuple[str | int, ...]  # where a number sits in a Case, by attribute and index: ("costs", 0, "amounts", 2)
+
+
+class Measure(StrEnum):
+    MONEY = "money"  # in pence
+    SHARE = "share"
+    PEOPLE = "people"
+
+
+@dataclass(frozen=True)
+class SlotKind:
+    measure: Measure
+    high: Decimal | None  # the largest value allowed; the smallest is always 0
+
+
+_RATE = SlotKind(Measure.SHARE, Decimal(1))
+_SLOT_KINDS: Mapping[tuple[object, ...], SlotKind] = {
+    ("costs", int, "amounts", int): SlotKind(Measure.MONEY, None),
+    ("costs", int, "optimism_bias"): SlotKind(Measure.SHARE, MAX_COST_OPTIMISM_BIAS),
+    ("cohort", "sizes", int): SlotKind(Measure.PEOPLE, None),
+    ("cohort", "engagement"): _RATE,
+    **{("outcomes", int, name): _RATE for name in ("success_rate", "deadweight", "optimism_bias", "drop_off")},
+    ("outcomes", int, "benefits", int, "unit_value"): SlotKind(Measure.MONEY, None),
+    ("outcomes", int, "benefits", int, "cashable_share"): _RATE,
+}
+
+
+def slot_kind(slot: Slot) -> SlotKind | None:
+    """What the number in a slot measures and how large it may be; None for a slot no distribution may drive."""
+    return _SLOT_KINDS.get(tuple(int if isinstance(part, int) else part for part in slot))
+
+
+def slot_value(case: Case, slot: Slot) -> Decimal | None:
+    """The number a slot names in the case (money in pence), or None if it names none."""
+    value: object = case
+    for part in slot:
+        if isinstance(part, int):
+            if not isinstance(value, tuple) or not 0 <= part < len(value):
+                return None
+            value = value[part]
+        else:
+            value = getattr(value, part, None)
+    if isinstance(value, Money):
+        return Decimal(value.pence)
+    return value if isinstance(value, Decimal) else None
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """A number given as a distribution: its key path as the file wrote it, and the numbers of the case it drives.
+
+    One draw sets every slot, so an `amount:` given once moves every year's amount together.
+    """
+
+    key_path: str  # costs[0].amount, costs[1].by_year.2014/15, outcomes[0].benefits[1].unit_value, cohort.size
+    distribution: Distribution  # in the slots' units: pence for money
+    slots: tuple[Slot, ...]
+
+    @property
+    def kind(self) -> SlotKind:
+        kind = slot_kind(self.slots[0])
+        assert kind is not None, "check_case refuses slots no distribution may drive"
+        return kind
+
+    @property
+    def central(self) -> Decimal:
+        """What the case's fields hold: the distribution's central value, money rounded half-up to the penny."""
+        central = self.distribution.central
+        return central.quantize(Decimal(1), ROUND_HALF_UP) if self.kind.measure is Measure.MONEY else central
 
 
 # Flows: the arrays every result is read from (pence, floats)
@@ -230,6 +305,7 @@ def check_case(case: Case) -> list[Problem]:
         problems += _cohort_problems(case.cohort, case.years)
     for index, outcome in enumerate(case.outcomes):
         problems += _outcome_problems(outcome, f"outcomes[{index}]", known)
+    problems += _uncertain_problems(case)
     return problems
 
 
@@ -268,6 +344,29 @@ def _outcome_problems(outcome: Outcome, where: str, known: set[str]) -> list[Pro
             problems.append(Problem(f"{at}.health", "Only social benefits can be health values"))
         if known and benefit.beneficiary not in known:
             problems.append(Problem(f"{at}.beneficiary", f"'{benefit.beneficiary}' is not a partner in this case"))
+    return problems
+
+
+def _uncertain_problems(case: Case) -> list[Problem]:
+    problems = []
+    driven: set[Slot] = set()
+    for uncertain in case.uncertain:
+        where = uncertain.key_path
+        kinds = {slot_kind(slot) for slot in uncertain.slots}
+        values = {slot_value(case, slot) for slot in uncertain.slots}
+        if len(kinds) != 1 or None in kinds or None in values:
+            problems.append(Problem(where, "A distribution drives one or more numbers of the case, all of one kind"))
+            continue
+        kind = uncertain.kind
+        distribution = uncertain.distribution
+        if reason := distribution_problem(distribution.shape, distribution.numbers, kind.high):
+            problems.append(Problem(where, reason))
+        elif values != {uncertain.central}:
+            message = f"The case must hold the distribution's central value, {uncertain.central}, where it drives"
+            problems.append(Problem(where, message))
+        if driven & set(uncertain.slots):
+            problems.append(Problem(where, "Another distribution already drives this number: give one"))
+        driven |= set(uncertain.slots)
     return problems
 
 
