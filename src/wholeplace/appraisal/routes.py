@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from wholeplace.appraisal import charts, engine, portfolio, service, shares, shares_report, workbook
+from wholeplace.appraisal import charts, engine, portfolio, service, shares, shares_report, uncertainty, workbook
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
@@ -30,6 +30,8 @@ PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
 PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 VersionNumber = Annotated[int | None, Query(ge=1, description="A version's number; the current one if left out")]
 PUBLISHED_SUMMARIES = Path(__file__).resolve().parent.parent / "demo" / "cases" / "wecb"
+PAGE_DRAWS = 10_000  # enough for steady percentiles, and quick: a page is back in well under a second
+PAGE_MAX_DRAWS = 100_000
 MAX_UPLOAD = 2_000_000  # bytes: a case file is a few kilobytes
 
 
@@ -114,10 +116,27 @@ async def add(request: Request, session: DbSession, actor: PageActor, form: Chec
 
 @pages.get("/business-cases/{case_id}", response_class=HTMLResponse)
 def results_page(
-    request: Request, session: DbSession, actor: PageActor, case_id: int, version: VersionNumber = None
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    case_id: int,
+    version: VersionNumber = None,
+    draws: Annotated[int, Query(ge=1, le=PAGE_MAX_DRAWS, description="Monte Carlo draws")] = PAGE_DRAWS,
+    seed: Annotated[int, Query(ge=0, description="The random seed: the same seed gives the same figures")] = (
+        uncertainty.DEFAULT_SEED
+    ),
 ) -> HTMLResponse:
     business_case = service.get_case(session, actor, case_id)
     appraised = service.appraise_version(service.get_version(business_case, version))
+    appraisal, case = appraised.appraisal, appraised.case
+    context: dict[str, Any] = {"break_even": uncertainty.break_even(case), "draws": draws, "seed": seed}
+    if case.uncertain:
+        analysis = uncertainty.analyse(case, draws, seed)
+        context |= {
+            "analysis": analysis,
+            "histogram_figure": charts.histogram_figure(analysis.simulation),
+            "tornado_figure": charts.tornado_figure(analysis.tornado, appraisal.npv_total),
+        }
     return render(
         request,
         "business_cases/results.html",
@@ -125,13 +144,14 @@ def results_page(
             "title": business_case.name,
             "business_case": business_case,
             "version": appraised.version,
-            "appraisal": appraised.appraisal,
-            "flows_figure": charts.flows_figure(appraised.appraisal),
-            "matrix": shares.who_pays_who_gains(appraised.appraisal),
-            "who_gains_figure": shares_report.who_gains_sankey(appraised.appraisal),
-            "fair": shares.fair_shares(appraised.appraisal),
+            "appraisal": appraisal,
+            "flows_figure": charts.flows_figure(appraisal),
+            "matrix": shares.who_pays_who_gains(appraisal),
+            "who_gains_figure": shares_report.who_gains_sankey(appraisal),
+            "fair": shares.fair_shares(appraisal),
             "kind_labels": KIND_LABELS,
             "can_edit": allowed(actor, "business_cases.edit"),
+            **context,
         },
     )
 
