@@ -69,10 +69,30 @@ def api_save_version(session: DbSession, actor: ApiActor, case_id: int, body: Ve
 
 
 @api.get("/business-cases/{case_id}/appraisal")
-def api_appraisal(session: DbSession, actor: ApiActor, case_id: int, version: VersionNumber = None) -> dict[str, Any]:
-    """The appraisal of a version, as `wholeplace appraise --format json` prints it."""
+def api_appraisal(
+    session: DbSession,
+    actor: ApiActor,
+    case_id: int,
+    version: VersionNumber = None,
+    simulate: Annotated[
+        int | None, Query(ge=1, le=uncertainty.MAX_DRAWS, description="Monte Carlo draws; none, no simulation")
+    ] = None,
+    seed: Annotated[int, Query(ge=0, description="The random seed: the same seed gives the same figures")] = (
+        uncertainty.DEFAULT_SEED
+    ),
+) -> dict[str, Any]:
+    """The appraisal of a version as `wholeplace appraise --shares --format json` prints it: present values,
+    ratios, payback, who pays and who gains, fair shares; with `simulate`, the Monte Carlo results too."""
     appraised = service.appraise_version(service.get_version(service.get_case(session, actor, case_id), version))
-    return {"business_case": case_id, "version": appraised.version.number, **engine.to_json(appraised.appraisal)}
+    result = {
+        "business_case": case_id,
+        "version": appraised.version.number,
+        **engine.to_json(appraised.appraisal),
+        "shares": shares_report.shares_json(appraised.appraisal),
+    }
+    if simulate is not None:
+        result["simulation"] = uncertainty.to_json(uncertainty.analyse(appraised.case, simulate, seed))
+    return result
 
 
 # Pages
