@@ -46,6 +46,7 @@ test: setup
 # Benchmarks against peers, each printing its ratio; not part of `make test`.
 bench: setup
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/appraisal.py
 
 e2e: setup
 	$(BIN)/pytest -m browser
