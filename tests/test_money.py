@@ -55,6 +55,13 @@ def test_amounts_are_shown_with_pound_sign_thousands_and_pence() -> None:
     assert str(Money(0)) == "£0.00"
 
 
+def test_signed_amounts_show_a_plus_above_zero_and_are_otherwise_shown_as_usual() -> None:
+    assert Money(100).signed() == "+£1.00"
+    assert Money(111516000).signed() == "+£1,115,160.00"
+    assert Money(-100).signed() == "-£1.00"
+    assert Money(0).signed() == "£0.00"
+
+
 def test_plain_amounts_have_two_decimals_and_no_symbol_or_separators() -> None:
     assert Money(111516000).plain() == "1115160.00"
     assert Money(-94400).plain() == "-944.00"

@@ -78,6 +78,10 @@ class Money:
         units, pence = divmod(abs(self.pence), PENCE_PER_POUND)
         return f"{sign}£{units:,}.{pence:02d}"
 
+    def signed(self) -> str:
+        """`+£1.00` above zero, as a gain or a transfer is shown; `-£1.00` and `£0.00` as `str` gives them."""
+        return f"+{self}" if self.pence > 0 else str(self)
+
     def plain(self) -> str:
         """Two decimals without symbol or separators, as in JSON and CSV: `1115160.00`."""
         return f"{self.pounds:.2f}"

@@ -153,8 +153,20 @@ def test_the_api_adds_a_case_saves_a_version_and_gives_the_appraisal(
     )
     first = client.get(f"/api/v1/business-cases/{case_id}/appraisal?version=1", headers=headers).json()
     assert first["npv"]["total"] == "500.00" and first["by_partner"] == [
-        {"partner": "Essex County Council", "pv_costs": "1000.00", "pv_benefits": "0.00", "net": "-1000.00"},
-        {"partner": "Essex Police", "pv_costs": "0.00", "pv_benefits": "1500.00", "net": "1500.00"},
+        {
+            "partner": "Essex County Council",
+            "pv_costs": "1000.00",
+            "pv_benefits": "0.00",
+            "pv_fiscal_benefits": "0.00",
+            "net": "-1000.00",
+        },
+        {
+            "partner": "Essex Police",
+            "pv_costs": "0.00",
+            "pv_benefits": "1500.00",
+            "pv_fiscal_benefits": "1500.00",
+            "net": "1500.00",
+        },
     ]
     listed = client.get("/api/v1/business-cases", headers=headers).json()
     assert [(item["name"], item["current"]["number"]) for item in listed["items"]] == [("Hub pilot", 2)]
@@ -303,3 +315,52 @@ def test_the_workings_download_is_a_workbook_whose_summary_holds_live_formulas(
     npv_cell = book.defined_names["NPV_Total"].attr_text  # like Summary!$C$12
     sheet, cell = npv_cell.replace("$", "").split("!")
     assert str(book[sheet][cell].value).startswith("=")
+
+
+def test_the_results_page_simulates_an_uncertain_case_and_gives_break_even_values(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    viewer = signed_in(client, sessions, Role.VIEWER)
+    uncertain = CASE.replace('success_rate: "0.5"', "success_rate: {uniform: [0.4, 0.6]}")
+    with sessions() as session, session.begin():
+        certain_id = service.add_case(session, ANALYST, source=CASE).id
+        uncertain_id = service.add_case(session, ANALYST, source=uncertain.replace("Hub pilot", "Ranged")).id
+    page = viewer.get(f"/business-cases/{uncertain_id}?draws=2000&seed=7")
+    rows = cells(page.text)
+    # The central value is the uniform's mean, 0.5: the same £500 NPV as the point estimate.
+    assert summary(page.text)["Net present value, public value"] == "+£500.00"
+    # Every draw has a success rate of at least 0.4: 10 x 0.4 x £300 = £1,200 of benefits > £1,000 of cost.
+    simulated = next(row for row in rows if row[0] == "Net present value, public value" and len(row) == 6)
+    assert simulated[-1] == "100.0%"
+    # The same seed gives the same figures; another seed, other draws.
+    assert cells(viewer.get(f"/business-cases/{uncertain_id}?draws=2000&seed=7").text) == rows
+    reseeded = cells(viewer.get(f"/business-cases/{uncertain_id}?draws=2000&seed=8").text)
+    assert next(row for row in reseeded if row[0] == simulated[0] and len(row) == 6) != simulated
+    # P10 and P90 of uniform(0.4, 0.6) are 0.42 and 0.58: NPV = 10 x rate x £300 - £1,000 = £260 and £740.
+    assert ["outcomes[0].success_rate", "0.4200", "0.5800", "+£260.00", "+£740.00", "£480.00"] in rows
+    assert 'data-chart="histogram"' in page.text and 'data-chart="tornado"' in page.text
+    # Break-even: 10 x s x £300 = £1,000 when s = 1/3; the unit value: 10 x 0.5 x v = £1,000 when v = £200.
+    assert ["outcomes[0].success_rate", "0.5000", "0.3333"] in rows
+    assert ["outcomes[0].benefits[0].unit_value", "£300.00", "£200.00"] in rows
+    certain = viewer.get(f"/business-cases/{certain_id}")
+    assert "No input of this case is uncertain" in certain.text and 'data-chart="histogram"' not in certain.text
+    assert viewer.get(f"/business-cases/{uncertain_id}?draws=0").status_code == 422
+
+
+def test_the_api_appraisal_carries_fair_shares_and_a_simulation_on_request(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    headers = token_for(sessions, Role.VIEWER)
+    uncertain = CASE.replace('success_rate: "0.5"', "success_rate: {uniform: [0.4, 0.6]}")
+    with sessions() as session, session.begin():
+        case_id = service.add_case(session, ANALYST, source=uncertain).id
+    plain = client.get(f"/api/v1/business-cases/{case_id}/appraisal", headers=headers).json()
+    assert "simulation" not in plain
+    # Only the police gain, so under either rule they contribute the whole £1,000 of cost.
+    police = [row for row in plain["shares"]["fair_shares"]["shapley"] if row["partner"] == "Essex Police"]
+    assert [(row["contribution"], row["net"]) for row in police] == [("1000.00", "500.00")]
+    simulated = client.get(f"/api/v1/business-cases/{case_id}/appraisal?simulate=500&seed=3", headers=headers).json()[
+        "simulation"
+    ]
+    assert (simulated["draws"], simulated["seed"], simulated["probability_npv_positive"]) == (500, 3, "1.0000")
+    assert client.get(f"/api/v1/business-cases/{case_id}/appraisal?simulate=0", headers=headers).status_code == 422

@@ -227,6 +227,43 @@ def test_each_partner_pays_its_costs_and_gains_its_benefits_and_the_nets_add_up_
     assert result.npv_fiscal == Money.parse("-200")  # 800 + 500 - 1,500
 
 
+def test_each_partners_fiscal_benefits_are_its_cashable_and_non_cashable_ones_only() -> None:
+    # 10 outcomes. Police: £80 each fiscal, a quarter cashable (£200 cashable + £600 non-cashable = £800), and £20
+    # each economic (£200): £1,000 in all. NHS: £50 each non-cashable (£500). Victims: £100 each social (£1,000).
+    effect = outcome(
+        benefit("80", beneficiary="Police", cashable_share=D("0.25")),
+        benefit("20", BenefitKind.ECONOMIC, "Police"),
+        benefit("50", BenefitKind.FISCAL_NONCASHABLE, "NHS"),
+        benefit("100", BenefitKind.SOCIAL, "Victims"),
+    )
+    result = appraise(case(1, costs=(cost("1000", payer="Council"),), cohort=("10",), outcomes=(effect,)))
+    positions = {p.partner: (p.pv_benefits, p.pv_fiscal_benefits) for p in result.by_partner}
+    assert positions == {
+        "Council": (Money(0), Money(0)),
+        "Police": (Money.parse("1000"), Money.parse("800")),
+        "NHS": (Money.parse("500"), Money.parse("500")),
+        "Victims": (Money.parse("1000"), Money(0)),
+    }
+    # 800 + 500 = £1,300, the case's fiscal benefits.
+    assert result.pv_fiscal_benefits == Money.parse("1300")
+    partners = to_json(result)["by_partner"]
+    assert isinstance(partners, list)
+    assert partners[1] == {
+        "partner": "Police", "pv_costs": "0.00", "pv_benefits": "1000.00", "net": "1000.00",
+        "pv_fiscal_benefits": "800.00",
+    }  # fmt: skip
+
+
+def test_partners_fiscal_benefits_are_split_from_the_rounded_fiscal_total_so_they_add_up() -> None:
+    # 1 person, success 0.5: half an outcome, worth 0.5p to each of three partners. Fiscal benefits 1.5p, rounded
+    # half-up to 2p. Rounding each partner alone would give 1p + 1p + 1p = 3p; split by their equal exact values
+    # (largest remainder, ties to the earlier) it is 1p, 1p and 0p.
+    effect = outcome(*(benefit("0.01", beneficiary=name) for name in ("Council", "Police", "NHS")), success="0.5")
+    result = appraise(case(1, cohort=("1",), outcomes=(effect,)))
+    assert result.pv_fiscal_benefits == Money(2)
+    assert [p.pv_fiscal_benefits for p in result.by_partner] == [Money(1), Money(1), Money(0)]
+
+
 def test_partners_listed_by_the_case_come_first_and_in_order_even_with_nothing() -> None:
     listed = Case("Listed", FIRST, 1, (cost("10", payer="Police"),), partners=("Council", "Police"))
     assert [p.partner for p in appraise(listed).by_partner] == ["Council", "Police"]

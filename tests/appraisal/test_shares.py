@@ -2,12 +2,13 @@
 
 The story of most of them is seed 001's: a district council pays for prevention whose savings land with
 bigger partners. Cases are one year long at a 0% discount rate, so each partner's present values are the
-amounts written here.
+amounts written here. Fair shares count all benefits unless a test asks for `Basis.FISCAL`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +32,7 @@ from wholeplace.appraisal.engine import (
 )
 from wholeplace.appraisal.shares import (
     MAX_SHAPLEY_PARTNERS,
+    Basis,
     Rule,
     fair_shares,
     proportional_shares,
@@ -45,14 +47,19 @@ from wholeplace.problems import InvalidInput
 DEMO_CASE = Path(wholeplace.__file__).parent / "demo" / "cases" / "domestic-abuse-hub.yaml"
 
 
-def appraisal_of(*partners: tuple[str, Money | str, Money | str]) -> Appraisal:
-    """A one-year case at 0% in which each (partner, pays, gains) pays and gains exactly those amounts."""
+Amount = Money | str
 
-    def money(amount: Money | str) -> Money:
+
+def appraisal_of(*partners: tuple[str, Amount, Amount], social: Mapping[str, Amount] | None = None) -> Appraisal:
+    """A one-year case at 0% in which each (partner, pays, gains) pays and gains exactly those amounts, the
+    gains as cashable fiscal benefits; `social` adds social benefits for the partners it names."""
+
+    def money(amount: Amount) -> Money:
         return amount if isinstance(amount, Money) else Money.parse(amount)
 
     costs = tuple(CostLine("Cost", name, CostKind.REVENUE, (money(pays),)) for name, pays, _ in partners)
     benefits = tuple(Benefit(name, BenefitKind.FISCAL_CASHABLE, money(gains)) for name, _, gains in partners)
+    benefits += tuple(Benefit(name, BenefitKind.SOCIAL, money(gains)) for name, gains in (social or {}).items())
     case = Case(
         "Prevention",
         FinancialYear(2013),
@@ -231,6 +238,71 @@ def test_with_no_benefits_at_all_each_partner_keeps_paying_what_it_pays_now() ->
         assert [share.transfer for share in proposal.shares] == pounds("0", "0")
 
 
+# Counting fiscal benefits only
+
+# C = £90, all paid by Tendring. Fiscal benefits: Tendring £40, Essex Police £80; victims and their families gain
+# £60 of social value and nothing fiscal. All benefits B = £180, fiscal benefits F = £120, fiscal NPV +£30.
+VICTIMS = "Victims and their families"
+HUB = (("Tendring District Council", "90", "40"), ("Essex Police", "0", "80"), (VICTIMS, "0", "0"))
+HUB_SOCIAL = {VICTIMS: "60"}
+
+
+def test_counting_all_benefits_asks_victims_to_pay_for_the_social_value_they_gain() -> None:
+    shares = fair_shares(appraisal_of(*HUB, social=HUB_SOCIAL))
+    assert (shares.basis, shares.benefits) == (Basis.ALL, Money.parse("180"))
+    # Proportional: 90 x 40/180 = £20, 90 x 80/180 = £40, 90 x 60/180 = £30.
+    assert [share.contribution for share in shares.proportional.shares] == pounds("20", "40", "30")
+    # Shapley, v(S) = max(0, B(S) - 90) in pounds: v = 0 for each alone; v(TP) = 30, v(TV) = 10, v(PV) = 50,
+    # v(TPV) = 90. With the weights 1/3, 1/6, 1/3 of n = 3:
+    #   phi_T = 1/6 (30 - 0) + 1/6 (10 - 0) + 1/3 (90 - 50) = 5 + 5/3 + 40/3 = 20
+    #   phi_P = 1/6 (30 - 0) + 1/6 (50 - 0) + 1/3 (90 - 10) = 5 + 25/3 + 80/3 = 40
+    #   phi_V = 1/6 (10 - 0) + 1/6 (50 - 0) + 1/3 (90 - 30) = 5/3 + 25/3 + 20 = 30
+    # Contributions b_i - phi_i: 40 - 20, 80 - 40 and 60 - 30: victims are asked for £30 under either rule.
+    assert shares.shapley is not None
+    assert [share.contribution for share in shares.shapley.shares] == pounds("20", "40", "30")
+
+
+def test_counting_fiscal_benefits_only_the_agencies_share_the_cost_and_victims_pay_nothing() -> None:
+    shares = fair_shares(appraisal_of(*HUB, social=HUB_SOCIAL), basis=Basis.FISCAL)
+    assert shares.basis is Basis.FISCAL
+    assert (shares.cost, shares.benefits, shares.shortfall) == (Money.parse("90"), Money.parse("120"), Money(0))
+    proportional = shares.proportional.shares
+    assert [share.benefits for share in proportional] == pounds("40", "80", "0")
+    # 90 x 40/120 = £30, 90 x 80/120 = £60, 90 x 0/120 = £0: each agency keeps a quarter (1 - 90/120) of its
+    # fiscal benefits, £10 and £20.
+    assert [share.contribution for share in proportional] == pounds("30", "60", "0")
+    assert [share.net for share in proportional] == pounds("10", "20", "0")
+    assert [share.transfer for share in proportional] == pounds("-60", "60", "0")
+    # Shapley, v(S) = max(0, F(S) - 90): v(T) = v(P) = 0 (40 and 80 are each under 90), v(TP) = 120 - 90 = 30.
+    # Victims add nothing to any coalition, so phi_V = 0 and T and P make a game of two, weights 1/2 and 1/2:
+    #   phi_T = 1/2 (v(T) - 0) + 1/2 (v(TP) - v(P)) = 0 + 15 = 15; phi_P = 1/2 x 0 + 1/2 (30 - 0) = 15.
+    # Contributions f_i - phi_i: 40 - 15 = £25, 80 - 15 = £65, 0 - 0 = £0.
+    assert shares.shapley is not None
+    assert [share.contribution for share in shares.shapley.shares] == pounds("25", "65", "0")
+    assert [share.net for share in shares.shapley.shares] == pounds("15", "15", "0")
+    assert [share.transfer for share in shares.shapley.shares] == pounds("-65", "65", "0")
+    assert shares.proportional.leaves_everyone_whole and shares.shapley.leaves_everyone_whole
+
+
+def test_when_fiscal_benefits_fall_short_of_the_cost_the_fiscal_basis_says_so() -> None:
+    # C = £90; fiscal benefits F = 40 + 30 = £70, £20 short; with the victims' £60 of social value B = £130.
+    appraisal = appraisal_of(
+        ("Tendring District Council", "90", "40"), ("Essex Police", "0", "30"), (VICTIMS, "0", "0"), social=HUB_SOCIAL
+    )
+    assert fair_shares(appraisal).shortfall == Money(0)
+    shares = fair_shares(appraisal, basis=Basis.FISCAL)
+    assert shares.shortfall == Money.parse("20")
+    # Proportional: 9,000p x 40/70 = 5,142.86p and 9,000p x 30/70 = 3,857.14p; the floors add up to 8,999p and
+    # the last penny goes to the larger remainder (.86).
+    assert [share.contribution for share in shares.proportional.shares] == pounds("51.43", "38.57", "0")
+    # Shapley: no coalition covers the cost, so each agency contributes its fiscal benefits and the £20 shortfall
+    # stays with Tendring, which pays all of the cost now: 40 + 20 = £60, £30, £0.
+    assert shares.shapley is not None
+    assert [share.contribution for share in shares.shapley.shares] == pounds("60", "30", "0")
+    text = printed(appraisal, basis=Basis.FISCAL)
+    assert "The fiscal benefits fall £20.00 short of the cost, so no rule can leave every partner whole" in text
+
+
 # The demo case (seed 002): the figures docs/appraisal-shares.md quotes
 
 
@@ -279,12 +351,39 @@ def test_the_demo_case_shares_are_the_figures_the_docs_quote() -> None:
     assert sum(benefits[:4]) - 1028077426 == 697592999
 
 
+def test_the_demo_case_shares_counting_fiscal_benefits_only_are_the_figures_the_docs_quote() -> None:
+    fair = shares_json(demo_appraisal(), basis=Basis.FISCAL)["fair_shares"]
+    assert isinstance(fair, dict)
+    assert (fair["basis"], fair["cost"], fair["benefits"], fair["shortfall"]) == (
+        "fiscal", "10280774.26", "17256704.25", "0.00",
+    )  # fmt: skip
+    assert [(row["contribution"], row["transfer"], row["net"]) for row in fair["proportional"]] == [
+        ("3068235.16", "-2072151.97", "2081924.29"),
+        ("5169840.35", "2599646.79", "3507950.22"),
+        ("1223630.85", "195553.42", "830284.08"),
+        ("819067.90", "-723048.24", "555771.40"),
+        ("0.00", "0.00", "0.00"),
+    ]
+    assert [(row["contribution"], row["transfer"], row["net"]) for row in fair["shapley"]] == [
+        ("2727673.73", "-2412713.40", "2422485.72"),
+        ("5571559.47", "3001365.91", "3106231.10"),
+        ("1179551.47", "151474.04", "874363.46"),
+        ("801989.59", "-740126.55", "572849.71"),
+        ("0.00", "0.00", "0.00"),
+    ]
+    # Victims and their families gain nothing fiscal and contribute nothing; under either rule the four agencies
+    # keep the fiscal NPV between them: £6,975,929.99.
+    for rule in ("proportional", "shapley"):
+        assert sum(Money.parse(row["net"]).pence for row in fair[rule]) == 697592999
+
+
 # JSON, tables and the Sankey
 
 
 def test_shares_json_gives_money_as_strings_to_the_penny() -> None:
     data = shares_json(appraisal_of(*PREVENTION))
     assert data["fair_shares"] == {
+        "basis": "all",
         "cost": "90.00",
         "benefits": "120.00",
         "shortfall": "0.00",
@@ -323,10 +422,10 @@ def test_shares_json_gives_money_as_strings_to_the_penny() -> None:
     }
 
 
-def printed(appraisal: Appraisal) -> str:
+def printed(appraisal: Appraisal, *, basis: Basis = Basis.ALL) -> str:
     """The tables as printed, with runs of spaces and line breaks (captions wrap) as one space."""
     console = Console(width=300, record=True)
-    for table in shares_tables(appraisal):
+    for table in shares_tables(appraisal, basis=basis):
         console.print(table)
     return " ".join(console.export_text().split())
 
@@ -338,6 +437,24 @@ def test_the_tables_show_the_matrix_and_both_proposals_with_the_loser_named() ->
     assert "Fair shares in proportion to benefits: £90.00 to share" in text
     assert "Fair shares by Shapley value: £90.00 to share" in text
     assert "-£76.66" in text and "+£11.67" in text
+
+
+def test_the_tables_say_which_benefits_the_fair_shares_count() -> None:
+    appraisal = appraisal_of(*HUB, social=HUB_SOCIAL)
+    every_kind = printed(appraisal)
+    assert "Benefits of every kind count, for every partner (issue 4)" in every_kind
+    assert "Fair shares in proportion to benefits: £90.00 to share" in every_kind
+    fiscal = printed(appraisal, basis=Basis.FISCAL)
+    assert "Fair shares in proportion to benefits, counting fiscal benefits only: £90.00 to share" in fiscal
+    assert "Fair shares by Shapley value, counting fiscal benefits only: £90.00 to share" in fiscal
+    assert "Only fiscal benefits count, cashable and non-cashable: the money that lands in each partner's budget" in (
+        fiscal
+    )
+    assert "Fiscal gains" in fiscal
+    # Who pays and who gains counts every benefit under either basis.
+    assert (
+        shares_json(appraisal, basis=Basis.FISCAL)["who_pays_who_gains"] == shares_json(appraisal)["who_pays_who_gains"]
+    )
 
 
 def test_the_tables_say_when_no_rule_can_leave_everyone_whole() -> None:

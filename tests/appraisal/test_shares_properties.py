@@ -1,10 +1,12 @@
 """Properties of who pays, who gains and fair shares, over generated partners, costs and benefits.
 
-What holds, by construction (docs/appraisal-shares.md): both proposals' contributions add up to the cost to
-the penny; when the case's total NPV is positive no partner is left with a negative net, and none contributes
-below zero; the Shapley values are efficient, symmetric, give nothing to a partner with no benefits, lie in
-the core (the game is convex: Shapley 1971) and match the definition as an average over orderings; the
-matrix's rows add up to what each payer's money buys and its columns to what each partner gains.
+What holds, by construction (docs/appraisal-shares.md), on either basis: both proposals' contributions add up
+to the cost to the penny; when the benefits counted (all, or fiscal) cover the cost no partner is left with a
+negative net, and none contributes below zero; counting fiscal benefits only, a partner with none contributes
+nothing unless the fiscal benefits fall short and it pays now; the Shapley values are efficient, symmetric,
+give nothing to a partner with no benefits, lie in the core (the game is convex: Shapley 1971) and match the
+definition as an average over orderings; the matrix's rows add up to what each payer's money buys and its
+columns to what each partner gains.
 """
 
 from __future__ import annotations
@@ -13,22 +15,33 @@ from fractions import Fraction
 from itertools import combinations, permutations
 from math import factorial
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.appraisal.test_shares import appraisal_of
-from wholeplace.appraisal.engine import Appraisal
-from wholeplace.appraisal.shares import fair_shares, shapley_values, who_pays_who_gains
+from wholeplace.appraisal.engine import Appraisal, PartnerPosition
+from wholeplace.appraisal.shares import Basis, fair_shares, shapley_values, who_pays_who_gains
 from wholeplace.money import Money, apportion
 
 pence = st.one_of(st.integers(0, 300), st.integers(0, 10**9)).map(Money)  # small ones make ties and exact cells
+gains = st.one_of(st.just(Money(0)), pence)  # often nothing: a partner with no fiscal, or no social, benefit
+bases = pytest.mark.parametrize("basis", list(Basis))
 
 
 @st.composite
 def appraisals(draw: st.DrawFn, most: int = 8) -> Appraisal:
-    """A one-year case at 0% with 1 to `most` partners, each paying and gaining generated amounts."""
-    count = draw(st.integers(1, most))
-    return appraisal_of(*[(f"Partner {n}", draw(pence), draw(pence)) for n in range(count)])
+    """A one-year case at 0% with 1 to `most` partners, each paying, and gaining fiscal and social benefits."""
+    partners = [(f"Partner {n}", draw(pence), draw(gains)) for n in range(draw(st.integers(1, most)))]
+    return appraisal_of(*partners, social={name: draw(gains) for name, _, _ in partners})
+
+
+def counted(position: PartnerPosition, basis: Basis) -> Money:
+    return position.pv_fiscal_benefits if basis is Basis.FISCAL else position.pv_benefits
+
+
+def npv(appraisal: Appraisal, basis: Basis) -> Money:
+    return appraisal.npv_fiscal if basis is Basis.FISCAL else appraisal.npv_total
 
 
 def worth(benefits: list[int], cost: int, coalition: tuple[int, ...]) -> int:
@@ -42,43 +55,64 @@ benefit_vectors = st.lists(st.integers(0, 10**9), min_size=1, max_size=6)
 # Fair shares
 
 
+@bases
 @settings(max_examples=200, deadline=None)
-@given(appraisals())
-def test_contributions_add_up_to_the_cost_exactly_under_both_rules(appraisal: Appraisal) -> None:
-    shares = fair_shares(appraisal)
-    assert shares.shapley is not None
+@given(appraisal=appraisals())
+def test_contributions_add_up_to_the_cost_exactly_under_both_rules(appraisal: Appraisal, basis: Basis) -> None:
+    shares = fair_shares(appraisal, basis=basis)
+    assert shares.shapley is not None and shares.basis is basis
+    assert shares.benefits == Money.total(counted(p, basis) for p in appraisal.by_partner)
     for proposal in (shares.proportional, shares.shapley):
         assert Money.total(share.contribution for share in proposal.shares) == appraisal.pv_costs
         assert Money.total(share.transfer for share in proposal.shares) == Money(0)
-        assert [share.benefits for share in proposal.shares] == [p.pv_benefits for p in appraisal.by_partner]
+        assert [share.benefits for share in proposal.shares] == [counted(p, basis) for p in appraisal.by_partner]
         assert [share.current for share in proposal.shares] == [p.pv_costs for p in appraisal.by_partner]
 
 
+@bases
 @settings(max_examples=200, deadline=None)
-@given(appraisals())
-def test_no_partner_is_out_of_pocket_when_the_case_is_good_for_the_place(appraisal: Appraisal) -> None:
-    shares = fair_shares(appraisal)
+@given(appraisal=appraisals())
+def test_no_partner_is_out_of_pocket_when_the_benefits_counted_cover_the_cost(
+    appraisal: Appraisal, basis: Basis
+) -> None:
+    # Counting fiscal benefits only, no agency is left with a negative net fiscal position when the fiscal NPV
+    # is positive.
+    shares = fair_shares(appraisal, basis=basis)
     assert shares.shapley is not None
     for proposal in (shares.proportional, shares.shapley):
         assert all(share.contribution.pence >= 0 for share in proposal.shares)
-        if appraisal.npv_total.pence >= 0:
+        if npv(appraisal, basis).pence >= 0:
             assert proposal.leaves_everyone_whole
             assert shares.shortfall == Money(0)
         else:
             assert not proposal.leaves_everyone_whole
-            assert shares.shortfall == -appraisal.npv_total
+            assert shares.shortfall == -npv(appraisal, basis)
 
 
 @settings(max_examples=200, deadline=None)
 @given(appraisals())
+def test_counting_fiscal_benefits_only_a_partner_with_none_contributes_nothing(appraisal: Appraisal) -> None:
+    # Unless the fiscal benefits fall short of the cost and the partner pays now: then, under Shapley, it keeps
+    # its part of the shortfall (docs/appraisal-shares.md).
+    shares = fair_shares(appraisal, basis=Basis.FISCAL)
+    assert shares.shapley is not None
+    for proposal in (shares.proportional, shares.shapley):
+        for share in proposal.shares:
+            if share.benefits.pence == 0 and (appraisal.npv_fiscal.pence >= 0 or share.current.pence == 0):
+                assert share.contribution == Money(0)
+
+
+@bases
+@settings(max_examples=200, deadline=None)
+@given(appraisal=appraisals())
 def test_under_shapley_each_partner_keeps_its_value_of_the_surplus_and_none_without_benefits_pays(
-    appraisal: Appraisal,
+    appraisal: Appraisal, basis: Basis
 ) -> None:
-    shapley = fair_shares(appraisal).shapley
+    shapley = fair_shares(appraisal, basis=basis).shapley
     assert shapley is not None
-    if appraisal.npv_total.pence <= 0:
+    if npv(appraisal, basis).pence <= 0:
         return
-    benefits = [p.pv_benefits.pence for p in appraisal.by_partner]
+    benefits = [counted(p, basis).pence for p in appraisal.by_partner]
     values = shapley_values(benefits, appraisal.pv_costs.pence)
     for share, value in zip(shapley.shares, values, strict=True):
         assert abs(share.net.pence - value) < 1  # apportioned: the exact value rounded down or up

@@ -375,9 +375,16 @@ def _uncertain_problems(case: Case) -> list[Problem]:
 
 @dataclass(frozen=True)
 class PartnerPosition:
+    """What one partner pays and gains, in present values, and the fiscal part of its gains.
+
+    Partners' benefits are split from the rounded total and their fiscal benefits from the rounded fiscal
+    total, each adding up exactly; so a partner's two figures can differ by a penny where its exact ones agree.
+    """
+
     partner: str
     pv_costs: Money
     pv_benefits: Money
+    pv_fiscal_benefits: Money
 
     @property
     def net(self) -> Money:
@@ -470,10 +477,11 @@ def appraise(case: Case) -> Appraisal:
         (BenefitKind.ECONOMIC, BenefitKind.SOCIAL),
     )
     by_kind = _split_by(pv_costs, [line.kind for line in case.costs], cost_pvs, list(CostKind))
-    by_payer = _split_by(pv_costs, [line.payer for line in case.costs], cost_pvs, _partners(case))
-    received = _split_by(
-        pv_benefits_total, [row.beneficiary for row in found.benefit_rows], benefit_pvs, _partners(case)
-    )
+    partners = _partners(case)
+    by_payer = _split_by(pv_costs, [line.payer for line in case.costs], cost_pvs, partners)
+    received = _split_by(pv_benefits_total, [row.beneficiary for row in found.benefit_rows], benefit_pvs, partners)
+    fiscal_beneficiaries = [row.beneficiary for row in found.benefit_rows if row.kind in FISCAL]
+    received_fiscal = _split_by(fiscal_total, fiscal_beneficiaries, benefit_pvs[fiscal], partners)
     year_flows = _year_flows(case, found, pv_costs, pv_benefits_total, fiscal_total)
     return Appraisal(
         name=case.name,
@@ -488,7 +496,9 @@ def appraise(case: Case) -> Appraisal:
         bcr=_ratio(pv_benefits_total, pv_costs),
         financial_roi=_ratio(fiscal_total, pv_costs),
         payback_year=_payback_year(year_flows),
-        by_partner=tuple(PartnerPosition(name, by_payer[name], received[name]) for name in _partners(case)),
+        by_partner=tuple(
+            PartnerPosition(name, by_payer[name], received[name], received_fiscal[name]) for name in partners
+        ),
         flows=year_flows,
     )
 
@@ -605,6 +615,7 @@ def to_json(appraisal: Appraisal) -> dict[str, object]:
                 "pv_costs": position.pv_costs.plain(),
                 "pv_benefits": position.pv_benefits.plain(),
                 "net": position.net.plain(),
+                "pv_fiscal_benefits": position.pv_fiscal_benefits.plain(),
             }
             for position in appraisal.by_partner
         ],

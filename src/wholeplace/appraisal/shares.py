@@ -1,10 +1,11 @@
 """Who pays and who gains, and fair shares of the cost, for any appraised business case.
 
 Pure: no database, no clock, no printing. Everything is read from an `engine.Appraisal`: each partner's
-present value of costs and of benefits in whole pence, as the user sees them, so every figure here
-reconciles with the appraisal's. Amounts are integers throughout (the Shapley values are exact fractions)
-and every split goes through `money.apportion`, so the pennies add up. Formulas, sources and a worked
-example: docs/appraisal-shares.md.
+present value of costs and of benefits (all of them, and the fiscal part) in whole pence, as the user sees
+them, so every figure here reconciles with the appraisal's. Fair shares count the benefits of a `Basis`:
+every kind, as issue 4 defines them, or only the fiscal ones that land in the agencies' budgets. Amounts
+are integers throughout (the Shapley values are exact fractions) and every split goes through
+`money.apportion`, so the pennies add up. Formulas, sources and a worked example: docs/appraisal-shares.md.
 """
 
 from __future__ import annotations
@@ -111,9 +112,17 @@ class Rule(StrEnum):
     SHAPLEY = "shapley"
 
 
+class Basis(StrEnum):
+    """Which of its benefits a partner's fair share is reckoned from."""
+
+    ALL = "all"  # every kind, for every partner: issue 4's definition
+    FISCAL = "fiscal"  # cashable and non-cashable fiscal only: the money that lands in each partner's budget
+
+
 @dataclass(frozen=True)
 class Share:
-    """One partner under a proposal: what it gains, pays now and would contribute instead."""
+    """One partner under a proposal: what it gains (the benefits the basis counts), pays now and would
+    contribute instead."""
 
     partner: str
     benefits: Money
@@ -144,8 +153,10 @@ class Proposal:
 
 @dataclass(frozen=True)
 class FairShares:
-    """Both proposals for one case. Without a Shapley proposal, `shapley_refused` says why."""
+    """Both proposals for one case, counting the benefits of `basis`; `benefits` is their total. Without a
+    Shapley proposal, `shapley_refused` says why."""
 
+    basis: Basis
     cost: Money
     benefits: Money
     proportional: Proposal
@@ -154,47 +165,50 @@ class FairShares:
 
     @property
     def shortfall(self) -> Money:
-        """How far the benefits fall short of the cost: then no rule can leave every partner whole."""
+        """How far the benefits counted fall short of the cost: then no rule can leave every partner whole."""
         return max(self.cost - self.benefits, Money(0))
 
 
-def fair_shares(appraisal: Appraisal) -> FairShares:
-    """The proportional and the Shapley proposals; the proportional one only, with the reason, past
-    `MAX_SHAPLEY_PARTNERS` partners that gain."""
-    refused = _shapley_problem([position.pv_benefits.pence for position in appraisal.by_partner])
+def fair_shares(appraisal: Appraisal, *, basis: Basis = Basis.ALL) -> FairShares:
+    """The proportional and the Shapley proposals, counting the benefits of `basis`; the proportional one
+    only, with the reason, past `MAX_SHAPLEY_PARTNERS` partners that gain."""
+    benefits = _counted_benefits(appraisal, basis)
+    refused = _shapley_problem([benefit.pence for benefit in benefits])
     return FairShares(
+        basis=basis,
         cost=appraisal.pv_costs,
-        benefits=appraisal.pv_benefits_total,
-        proportional=proportional_shares(appraisal),
-        shapley=None if refused else shapley_shares(appraisal),
+        benefits=Money.total(benefits),
+        proportional=proportional_shares(appraisal, basis=basis),
+        shapley=None if refused else shapley_shares(appraisal, basis=basis),
         shapley_refused=refused,
     )
 
 
-def proportional_shares(appraisal: Appraisal) -> Proposal:
-    """Each partner contributes the cost times its share of all the benefits: C x B_i / B.
+def proportional_shares(appraisal: Appraisal, *, basis: Basis = Basis.ALL) -> Proposal:
+    """Each partner contributes the cost times its share of the benefits counted: C x B_i / B.
 
-    With no benefits at all there is no share to go by, and each partner keeps paying what it pays now.
+    With no benefits counted there is no share to go by, and each partner keeps paying what it pays now.
     """
     positions = appraisal.by_partner
-    if appraisal.pv_benefits_total.pence > 0:
-        contributions = apportion(appraisal.pv_costs, [position.pv_benefits.pence for position in positions])
+    benefits = _counted_benefits(appraisal, basis)
+    if Money.total(benefits).pence > 0:
+        contributions = apportion(appraisal.pv_costs, [benefit.pence for benefit in benefits])
     else:
         contributions = [position.pv_costs for position in positions]
-    return _proposal(Rule.PROPORTIONAL, positions, contributions)
+    return _proposal(Rule.PROPORTIONAL, positions, benefits, contributions)
 
 
-def shapley_shares(appraisal: Appraisal) -> Proposal:
+def shapley_shares(appraisal: Appraisal, *, basis: Basis = Basis.ALL) -> Proposal:
     """Each partner keeps its Shapley value of the surplus, phi_i, and contributes B_i - phi_i.
 
-    The game is v(S) = max(0, B(S) - C) (issue 4). When the benefits fall short of the cost, v is zero
-    for every coalition, so no partner has a surplus to keep: each contributes all it gains, and the
-    shortfall C - B stays with the partners paying now, in proportion to what they pay.
-    Raises InvalidInput past `MAX_SHAPLEY_PARTNERS` partners that gain.
+    The game is v(S) = max(0, B(S) - C) (issue 4), B(S) the benefits counted for coalition S. When they
+    fall short of the cost, v is zero for every coalition, so no partner has a surplus to keep: each
+    contributes all it gains, and the shortfall C - B stays with the partners paying now, in proportion to
+    what they pay. Raises InvalidInput past `MAX_SHAPLEY_PARTNERS` partners that gain.
     """
     positions = appraisal.by_partner
-    benefits = [position.pv_benefits for position in positions]
-    surplus = appraisal.npv_total
+    benefits = _counted_benefits(appraisal, basis)
+    surplus = Money.total(benefits) - appraisal.pv_costs
     if surplus.pence > 0:
         kept = apportion(surplus, shapley_values([benefit.pence for benefit in benefits], appraisal.pv_costs.pence))
         contributions = [benefit - keep for benefit, keep in zip(benefits, kept, strict=True)]
@@ -203,7 +217,7 @@ def shapley_shares(appraisal: Appraisal) -> Proposal:
     else:
         shortfall = apportion(-surplus, [position.pv_costs.pence for position in positions])
         contributions = [benefit + part for benefit, part in zip(benefits, shortfall, strict=True)]
-    return _proposal(Rule.SHAPLEY, positions, contributions)
+    return _proposal(Rule.SHAPLEY, positions, benefits, contributions)
 
 
 def shapley_values(benefits: Sequence[int], cost: int) -> list[Fraction]:
@@ -251,9 +265,18 @@ def _shapley_problem(benefits: Sequence[int]) -> Problem | None:
     return None
 
 
-def _proposal(rule: Rule, positions: Sequence[PartnerPosition], contributions: Sequence[Money]) -> Proposal:
+def _counted_benefits(appraisal: Appraisal, basis: Basis) -> list[Money]:
+    """Each partner's benefits as the basis counts them; they add up to the appraisal's total of that kind."""
+    if basis is Basis.FISCAL:
+        return [position.pv_fiscal_benefits for position in appraisal.by_partner]
+    return [position.pv_benefits for position in appraisal.by_partner]
+
+
+def _proposal(
+    rule: Rule, positions: Sequence[PartnerPosition], benefits: Sequence[Money], contributions: Sequence[Money]
+) -> Proposal:
     shares = (
-        Share(position.partner, position.pv_benefits, position.pv_costs, contribution)
-        for position, contribution in zip(positions, contributions, strict=True)
+        Share(position.partner, benefit, position.pv_costs, contribution)
+        for position, benefit, contribution in zip(positions, benefits, contributions, strict=True)
     )
     return Proposal(rule, tuple(shares))

@@ -17,6 +17,7 @@ from rich.table import Table
 from wholeplace import figures
 from wholeplace.appraisal.engine import Appraisal
 from wholeplace.appraisal.shares import (
+    Basis,
     FairShares,
     Proposal,
     Rule,
@@ -32,8 +33,29 @@ RULE_TITLES = {
     Rule.SHAPLEY: "Fair shares by Shapley value",
 }
 RULE_CAPTIONS = {
-    Rule.PROPORTIONAL: "Each partner contributes the cost times its share of all the benefits",
+    Rule.PROPORTIONAL: "Each partner contributes the cost times its share of the benefits counted",
     Rule.SHAPLEY: "Each partner keeps its Shapley value of the surplus (Shapley 1953) and contributes the rest",
+}
+
+
+@dataclass(frozen=True)
+class BasisWords:
+    """How the tables name the benefits a basis counts."""
+
+    title: str  # after the rule's title
+    caption: str
+    gains: str  # the gains column's heading
+    benefits: str  # in "the benefits fall £20.00 short"
+
+
+BASIS_WORDS = {
+    Basis.ALL: BasisWords("", "Benefits of every kind count, for every partner (issue 4)", "Gains", "benefits"),
+    Basis.FISCAL: BasisWords(
+        ", counting fiscal benefits only",
+        "Only fiscal benefits count, cashable and non-cashable: the money that lands in each partner's budget",
+        "Fiscal gains",
+        "fiscal benefits",
+    ),
 }
 # GOV.UK colours (design-system.service.gov.uk/styles/colour): partners blue, gains green, a loss red.
 
@@ -41,10 +63,11 @@ RULE_CAPTIONS = {
 # JSON
 
 
-def shares_json(appraisal: Appraisal) -> dict[str, object]:
-    """Who pays, who gains and both fair-share proposals; money as strings to the penny."""
+def shares_json(appraisal: Appraisal, *, basis: Basis = Basis.ALL) -> dict[str, object]:
+    """Who pays, who gains (all benefits) and both fair-share proposals on `basis`; money as strings to the
+    penny."""
     matrix = who_pays_who_gains(appraisal)
-    shares = fair_shares(appraisal)
+    shares = fair_shares(appraisal, basis=basis)
     return {"who_pays_who_gains": _matrix_json(matrix), "fair_shares": _fair_shares_json(shares)}
 
 
@@ -77,6 +100,7 @@ def _matrix_json(matrix: WhoPaysWhoGains) -> dict[str, object]:
 
 def _fair_shares_json(shares: FairShares) -> dict[str, object]:
     return {
+        "basis": shares.basis.value,
         "cost": shares.cost.plain(),
         "benefits": shares.benefits.plain(),
         "shortfall": shares.shortfall.plain(),
@@ -104,9 +128,10 @@ def _proposal_json(proposal: Proposal) -> list[dict[str, str]]:
 # Rich tables
 
 
-def shares_tables(appraisal: Appraisal) -> list[Table]:
-    """Every table `wholeplace appraise CASE --shares` prints, in order: the matrix, then each proposal."""
-    shares = fair_shares(appraisal)
+def shares_tables(appraisal: Appraisal, *, basis: Basis = Basis.ALL) -> list[Table]:
+    """Every table `wholeplace appraise CASE --shares` prints, in order: the matrix (all benefits), then each
+    proposal on `basis`."""
+    shares = fair_shares(appraisal, basis=basis)
     tables = [who_pays_table(who_pays_who_gains(appraisal))]
     tables += [fair_shares_table(proposal, shares) for proposal in (shares.proportional, shares.shapley) if proposal]
     return tables
@@ -136,7 +161,7 @@ def who_pays_table(matrix: WhoPaysWhoGains) -> Table:
     for position, bought, row in zip(matrix.positions, matrix.bought, matrix.cells, strict=True):
         style = "bold red" if position.partner in losing else None
         amounts = [str(cell) for cell in row] + [str(bought), str(position.pv_costs), str(position.pv_benefits)]
-        table.add_row(escape(position.partner), *amounts, _signed(position.net), style=style)
+        table.add_row(escape(position.partner), *amounts, position.net.signed(), style=style)
     return table
 
 
@@ -155,15 +180,17 @@ def _who_pays_caption(matrix: WhoPaysWhoGains) -> str:
 
 
 def fair_shares_table(proposal: Proposal, shares: FairShares) -> Table:
-    """One proposal: each partner's benefits, what it pays now, its contribution, the transfer and its net."""
+    """One proposal: each partner's benefits counted, what it pays now, its contribution, the transfer and its
+    net."""
+    words = BASIS_WORDS[shares.basis]
     table = Table(
         "Partner",
-        "Gains",
+        words.gains,
         "Pays now",
         "Contributes",
         "Transfer",
         "Net",
-        title=f"{RULE_TITLES[proposal.rule]}: {shares.cost} to share",
+        title=f"{RULE_TITLES[proposal.rule]}{words.title}: {shares.cost} to share",
         caption=_fair_shares_caption(proposal, shares),
         show_footer=True,
     )
@@ -175,25 +202,24 @@ def fair_shares_table(proposal: Proposal, shares: FairShares) -> Table:
         column.footer = str(total)
     for share in proposal.shares:
         style = "bold red" if share.net.pence < 0 else None
-        amounts = (str(share.benefits), str(share.current), str(share.contribution), _signed(share.transfer))
-        table.add_row(escape(share.partner), *amounts, _signed(share.net), style=style)
+        amounts = (str(share.benefits), str(share.current), str(share.contribution), share.transfer.signed())
+        table.add_row(escape(share.partner), *amounts, share.net.signed(), style=style)
     return table
 
 
 def _fair_shares_caption(proposal: Proposal, shares: FairShares) -> str:
-    caption = f"{RULE_CAPTIONS[proposal.rule]}. A transfer above zero is paid in; below zero, paid back."
+    words = BASIS_WORDS[shares.basis]
+    caption = (
+        f"{RULE_CAPTIONS[proposal.rule]}. {words.caption}. A transfer above zero is paid in; below zero, paid back."
+    )
     if shares.shortfall.pence > 0:
         caption += (
-            f" [bold red]The benefits fall {shares.shortfall} short of the cost, so no rule can leave every partner"
-            " whole.[/bold red]"
+            f" [bold red]The {words.benefits} fall {shares.shortfall} short of the cost, so no rule can leave every"
+            " partner whole.[/bold red]"
         )
     if proposal.rule is Rule.PROPORTIONAL and shares.shapley_refused:
         caption += f" No Shapley proposal: {escape(shares.shapley_refused.message)}."
     return caption
-
-
-def _signed(amount: Money) -> str:
-    return f"+{amount}" if amount.pence > 0 else str(amount)
 
 
 # The who-gains Sankey
