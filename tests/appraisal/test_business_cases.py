@@ -24,6 +24,7 @@ from wholeplace.appraisal.model import BusinessCase, BusinessCaseVersion
 from wholeplace.audit import AuditEntry
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
+from wholeplace.demo.business_cases import CASES
 from wholeplace.problems import AccessRefused, Conflict, InvalidInput
 
 CASE = """\
@@ -364,3 +365,22 @@ def test_the_api_appraisal_carries_fair_shares_and_a_simulation_on_request(
     ]
     assert (simulated["draws"], simulated["seed"], simulated["probability_npv_positive"]) == (500, 3, "1.0000")
     assert client.get(f"/api/v1/business-cases/{case_id}/appraisal?simulate=0", headers=headers).status_code == 422
+
+
+def test_fair_shares_on_the_page_count_fiscal_benefits_unless_asked_for_all(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    viewer = signed_in(client, sessions, Role.VIEWER)
+    demo_case = (CASES / "domestic-abuse-hub.yaml").read_text(encoding="utf-8")
+    with sessions() as session, session.begin():
+        case_id = service.add_case(session, ANALYST, source=demo_case).id
+
+    def victims_contributions(query: str) -> list[str]:
+        rows = cells(viewer.get(f"/business-cases/{case_id}{query}").text)
+        return [row[3] for row in rows if row[0] == "Victims and their families" and len(row) == 6]
+
+    # Victims gain social and economic value only: counting money, they pay nothing under either rule.
+    assert victims_contributions("") == ["£0.00", "£0.00"]
+    # Counting all benefits (the issue's definition), their £4,936,803.82 of gains draw a share of the cost.
+    assert victims_contributions("?basis=all") == ["£2,286,892.43", "£2,293,037.67"]
+    assert viewer.get(f"/business-cases/{case_id}?basis=cash").status_code == 422

@@ -1,6 +1,6 @@
 """Business case pages in a real browser: charts drawn under our CSP, accessibility, editing a case.
 
-The live app holds the demo, with the seed 002 case as business case 1. The editing test adds a case of its
+The live app holds the demo, with the seed 002 case as business case 1 (version 2 gives five inputs ranges). The editing test adds a case of its
 own, so the demo's case stays at version 1 for the other tests.
 """
 
@@ -57,6 +57,11 @@ def test_the_results_page_draws_its_charts_under_our_csp(page: Page, live_app: L
     expect(page.get_by_role("heading", level=1)).to_have_text(DEMO_CASE)
     expect(page.locator("#flows svg.main-svg").first).to_be_visible()
     expect(page.locator("#flows .barlayer .trace")).to_have_count(2)  # costs and benefits
+    # 4 partners pay (victims pay nothing), all 5 gain
+    expect(page.locator("#who-gains .sankey-node")).to_have_count(9)
+    # the demo's version 2 gives five inputs ranges: one tornado bar each, at P10 and at P90
+    expect(page.locator("#tornado .barlayer .point")).to_have_count(10)
+    expect(page.locator("#histogram .barlayer .point").first).to_be_visible()
     expect(page.get_by_role("link", name="Edit the case")).to_have_count(0)  # a viewer reads, and does not edit
     page.screenshot(path=results_dir / "business-case-results.png", full_page=True)
     assert not errors, f"Console errors on the results page: {errors}"

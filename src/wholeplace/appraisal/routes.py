@@ -80,6 +80,9 @@ def api_appraisal(
     seed: Annotated[int, Query(ge=0, description="The random seed: the same seed gives the same figures")] = (
         uncertainty.DEFAULT_SEED
     ),
+    basis: Annotated[shares.Basis, Query(description="Fair shares counting all benefits, or fiscal ones only")] = (
+        shares.Basis.ALL
+    ),
 ) -> dict[str, Any]:
     """The appraisal of a version as `wholeplace appraise --shares --format json` prints it: present values,
     ratios, payback, who pays and who gains, fair shares; with `simulate`, the Monte Carlo results too."""
@@ -88,7 +91,7 @@ def api_appraisal(
         "business_case": case_id,
         "version": appraised.version.number,
         **engine.to_json(appraised.appraisal),
-        "shares": shares_report.shares_json(appraised.appraisal),
+        "shares": shares_report.shares_json(appraised.appraisal, basis=basis),
     }
     if simulate is not None:
         result["simulation"] = uncertainty.to_json(uncertainty.analyse(appraised.case, simulate, seed))
@@ -145,6 +148,7 @@ def results_page(
     seed: Annotated[int, Query(ge=0, description="The random seed: the same seed gives the same figures")] = (
         uncertainty.DEFAULT_SEED
     ),
+    basis: shares.Basis = shares.Basis.FISCAL,  # on the page, money first: what lands in each agency's budget
 ) -> HTMLResponse:
     business_case = service.get_case(session, actor, case_id)
     appraised = service.appraise_version(service.get_version(business_case, version))
@@ -168,7 +172,8 @@ def results_page(
             "flows_figure": charts.flows_figure(appraisal),
             "matrix": shares.who_pays_who_gains(appraisal),
             "who_gains_figure": shares_report.who_gains_sankey(appraisal),
-            "fair": shares.fair_shares(appraisal),
+            "fair": shares.fair_shares(appraisal, basis=basis),
+            "bases": shares.Basis,
             "kind_labels": KIND_LABELS,
             "can_edit": allowed(actor, "business_cases.edit"),
             **context,
