@@ -384,3 +384,15 @@ def test_fair_shares_on_the_page_count_fiscal_benefits_unless_asked_for_all(
     # Counting all benefits (the definition), their £4,936,803.82 of gains draw a share of the cost.
     assert victims_contributions("?basis=all") == ["£2,286,892.43", "£2,293,037.67"]
     assert viewer.get(f"/business-cases/{case_id}?basis=cash").status_code == 422
+
+
+def test_the_unit_cost_library_page_brings_values_to_the_chosen_price_year(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    viewer = signed_in(client, sessions, Role.VIEWER)
+    page = viewer.get("/business-cases/unit-costs?price_year=2013/14")
+    assert page.status_code == 200
+    row = next(row for row in cells(page.text) if " domestic_abuse_incident " in row[0])
+    # £2,470 in 2008/09 prices x deflator 73.0337 (2013/14) / 66.8397 (2008/09) = £2,698.89
+    assert row[1:3] == ["£2,470.00 (2008/09)", "£2,698.89"]
+    assert viewer.get("/business-cases/unit-costs?price_year=1990/91").status_code == 422

@@ -14,10 +14,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from wholeplace.appraisal import charts, engine, portfolio, service, shares, shares_report, uncertainty, workbook
+from wholeplace.appraisal import (
+    charts,
+    engine,
+    portfolio,
+    service,
+    shares,
+    shares_report,
+    uncertainty,
+    unit_costs,
+    workbook,
+)
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
+from wholeplace.money import FinancialYear, FinancialYearError
 from wholeplace.paging import PageOut
 from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
@@ -118,6 +129,21 @@ def portfolio_page(request: Request, session: DbSession, actor: PageActor) -> HT
     rolled = portfolio.roll_up([*cases, *published], claims)
     context = {"title": "Portfolio of business cases", "portfolio": rolled, "stored": stored}
     return render(request, "business_cases/portfolio.html", context)
+
+
+@pages.get("/business-cases/unit-costs", response_class=HTMLResponse)
+def unit_costs_page(request: Request, actor: PageActor, price_year: str | None = None) -> HTMLResponse:
+    library = unit_costs.shipped_library()
+    years = sorted(library.deflators)
+    try:
+        year = FinancialYear.parse(price_year) if price_year else years[-1]
+        library.deflator(year)
+    except (FinancialYearError, LookupError):
+        message = f"Choose a price year from {years[0]} to {years[-1]}, like 2013/14"
+        raise InvalidInput([Problem("price_year", message)]) from None
+    rows = [(cost, library.value_in(cost.name, year)) for cost in library]
+    context = {"title": "Unit cost library", "rows": rows, "year": year, "years": years, "library": library}
+    return render(request, "business_cases/unit_costs.html", context | {"deflator_source": unit_costs.DEFLATOR_SOURCE})
 
 
 @pages.get("/business-cases/new", response_class=HTMLResponse)
