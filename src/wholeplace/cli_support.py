@@ -1,22 +1,48 @@
-"""What every CLI command shares: the consoles, and one unit of work that reports refusals and exits 1."""
+"""What every CLI command shares: the consoles, reading a text file, printing a wide table, refusing with
+every problem, and one unit of work that reports refusals and exits 1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
 from wholeplace.db import make_engine, session_factory
-from wholeplace.problems import WholeplaceError
+from wholeplace.problems import Problem, WholeplaceError
 from wholeplace.settings import get_settings
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def read_text(path: Path) -> str:
+    """The file's text (UTF-8, with or without a byte order mark); a file that is not UTF-8 is refused."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        refuse([Problem(path.name, "The file is not UTF-8 text: save it as UTF-8")])
+
+
+def refuse(problems: Sequence[Problem]) -> NoReturn:
+    """Print every problem as `where: message` on standard error, as bean-check does, and exit 1."""
+    for problem in problems:
+        err.print(Text(str(problem), style="red"))
+    raise typer.Exit(1)
+
+
+def print_whole(table: Table) -> None:
+    """Print a table at its natural width, even past a narrow terminal's, so that no name or amount is cut short."""
+    natural = Measurement.get(out, out.options.update_width(10_000), table).maximum
+    Console(soft_wrap=True, width=max(out.width, natural)).print(table)
 
 
 @contextmanager
@@ -28,8 +54,6 @@ def unit_of_work() -> Iterator[Session]:
         with audit.unit_of_work(session_factory(engine)) as session:
             yield session
     except WholeplaceError as error:
-        for problem in error.problems:
-            err.print(f"[red]{escape(str(problem))}[/red]", highlight=False)
-        raise typer.Exit(1) from error
+        refuse(error.problems)
     finally:
         engine.dispose()

@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wholeplace.appraisal.case_file import read_case
+from tests.appraisal.test_cli import DEMO_CASE
+from tests.appraisal.test_properties import PARTNERS, cases, shares
+from tests.appraisal.test_unit_costs import TOY
+from wholeplace.appraisal.case_file import read_case, write_case
 from wholeplace.appraisal.discounting import Discounting
-from wholeplace.appraisal.distributions import Distribution, Shape
+from wholeplace.appraisal.distributions import PARAMETERS, Distribution, Shape
 from wholeplace.appraisal.engine import (
     CONFIDENCE_OPTIMISM_BIAS,
     Benefit,
@@ -20,11 +26,15 @@ from wholeplace.appraisal.engine import (
     Cohort,
     CostKind,
     CostLine,
+    Measure,
     Outcome,
+    Slot,
+    SlotKind,
     UncertainInput,
+    slot_kind,
 )
 from wholeplace.money import FinancialYear, Money
-from wholeplace.problems import Problem
+from wholeplace.problems import InvalidInput, Problem
 
 D = Decimal
 
@@ -257,10 +267,60 @@ def test_a_distribution_is_refused_where_a_plain_number_is_needed_or_its_year_is
     ]
 
 
-def test_a_unit_cost_name_is_refused_until_the_library_exists() -> None:
-    assert problems_in(edited("unit_value: 1200", "unit_cost: Domestic abuse incident")) == [
-        "hub.yaml, line 25, outcomes[0].benefits[0].unit_cost: The unit cost library comes in a later release: "
-        "give unit_value, the £ per outcome per year, with its source in a comment"
+# Unit costs by name, in the case's price year
+
+
+def unit_value_read(text: str) -> Money:
+    case, problems = read_case(text, "hub.yaml", unit_costs=TOY)
+    assert problems == []
+    assert case is not None
+    return case.outcomes[0].benefits[0].unit_value
+
+
+def test_a_unit_cost_is_brought_to_the_price_year_which_is_the_first_year_unless_given() -> None:
+    text = edited("unit_value: 1200", "unit_cost: repeat_incident")
+    # £1,200.50 in 2012/13 prices; the toy index is 2012/13 = 80, 2013/14 = 100, 2014/15 = 150.
+    # In the first year's (2013/14) prices: 120,050p x 100 / 80 = 150,062.5p, half-up 150,063p = £1,500.63.
+    assert unit_value_read(text) == Money(150063)
+    # With price_year: 2014/15, every amount of the case is in 2014/15 prices, and so is the unit cost:
+    # 120,050p x 150 / 80 = 225,093.75p, so 225,094p = £2,250.94.
+    assert unit_value_read(edited("years: 5", "years: 5\nprice_year: 2014/15", text)) == Money(225094)
+
+
+def test_the_shipped_library_is_used_unless_another_is_given() -> None:
+    case, problems = read_case(edited("unit_value: 1200", "unit_cost: domestic_abuse_incident_police"), "hub.yaml")
+    assert problems == []
+    assert case is not None
+    # £415.00 in 2008/09 prices; GDP deflators 2008/09 = 66.8397, 2013/14 = 73.0337:
+    # 41,500p x 73.0337 / 66.8397 = 45,345.78p, so £453.46 (as docs/unit-costs.md lists it).
+    assert case.outcomes[0].benefits[0].unit_value == Money(45346)
+
+
+def test_an_unknown_unit_cost_is_refused_at_its_line_and_key_with_the_nearest_names() -> None:
+    assert problems_in(edited("unit_value: 1200", "unit_cost: domestic_abuse_incidnt")) == [
+        "hub.yaml, line 25, outcomes[0].benefits[0].unit_cost: 'domestic_abuse_incidnt' is not in the unit cost "
+        "library; did you mean 'domestic_abuse_incident', 'domestic_abuse_incident_police' or "
+        "'domestic_abuse_incident_health'?"
+    ]
+
+
+def test_a_price_year_outside_the_deflator_series_is_refused_where_a_unit_cost_needs_it() -> None:
+    text = edited("years: 5", "years: 5\nprice_year: 1999/00", edited("unit_value: 1200", "unit_cost: arrest"))
+    assert problems_in(text) == [
+        "hub.yaml, line 26, outcomes[0].benefits[0].unit_cost: 1999/00 is outside the GDP deflator series, which "
+        "runs from 2000/01 to 2024/25: use a price year in that range"
+    ]
+    # Without a unit cost, the price year says what prices the case is in, and needs no deflator.
+    assert read_case(edited("years: 5", "years: 5\nprice_year: 1999/00"), "hub.yaml")[1] == []
+
+
+def test_a_unit_cost_beside_a_unit_value_or_a_price_year_that_is_not_one_is_refused() -> None:
+    both = edited("unit_value: 1200", "unit_value: 1200\n        unit_cost: arrest")
+    assert problems_in(both) == [
+        "hub.yaml, line 26, outcomes[0].benefits[0].unit_cost: Give unit_value or unit_cost, not both"
+    ]
+    assert problems_in(edited("years: 5", "years: 5\nprice_year: 2013")) == [
+        "hub.yaml, line 4, price_year: '2013' is not a financial year. Write it like 2013/14"
     ]
 
 
@@ -342,3 +402,154 @@ def test_problems_are_records_with_where_and_message() -> None:
     assert problems == [
         Problem("hub.yaml, line 8, costs[0].kind", "A cost's kind is one of revenue, capital, in_kind, not 'running'")
     ]
+
+
+# Writing a case back: read(write(case)) == case
+
+
+def test_the_demo_case_written_out_reads_back_to_the_same_case() -> None:
+    case, problems = read_case(DEMO_CASE.read_text(encoding="utf-8"), DEMO_CASE.name)
+    assert problems == [] and case is not None
+    text = write_case(case)
+    assert read_case(text, "written.yaml") == (case, [])
+    # Confidence grades are written as the optimism bias they stand for (grade 3: 10%), money in pounds.
+    written = yaml.safe_load(text)
+    assert written["costs"][2] == {
+        "name": "Police officers in the locality teams (§7.4)",
+        "payer": "Cheshire Constabulary",
+        "kind": "in_kind",
+        "amount": "500000.00",
+        "optimism_bias": "0.10",
+    }
+
+
+def test_the_contract_example_is_written_with_its_years_in_pounds_and_its_rates_as_text() -> None:
+    written = yaml.safe_load(write_case(CONTRACT_CASE))
+    assert written["discount_rate"] == "0.035"
+    assert written["costs"][0]["by_year"] == {"2013/14": "260000.00", "2014/15": "398000.00"}  # zero years left out
+    assert written["cohort"] == {"by_year": {"2013/14": "1160", "2014/15": "1160"}, "engagement": "0.8"}
+    assert written["outcomes"][0]["benefits"] == [
+        {"beneficiary": "Essex Police", "kind": "fiscal_cashable", "unit_value": "1200.00"}
+    ]
+
+
+def test_distributions_are_written_at_their_keys_in_the_units_a_file_uses() -> None:
+    text = edited("2014/15: 398000}", "2014/15: {uniform: [300000, 500000.005]}}")
+    text = edited('success_rate: "0.25"', "success_rate: {pert: [0.1, 0.25, 0.5]}", text)
+    case, problems = read_case(text, "hub.yaml")
+    assert problems == [] and case is not None
+    written = yaml.safe_load(write_case(case))
+    # Held in pence (30,000,000p to 50,000,000.5p), written back in pounds, to the half penny as given.
+    assert written["costs"][0]["by_year"] == {"2013/14": "260000.00", "2014/15": {"uniform": ["300000", "500000.005"]}}
+    assert written["outcomes"][0]["success_rate"] == {"pert": ["0.1", "0.25", "0.5"]}
+    assert read_case(write_case(case), "hub.yaml") == (case, [])
+
+
+def test_a_case_that_cannot_be_appraised_is_not_written() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        write_case(replace(CONTRACT_CASE, years=0))
+    assert raised.value.problems == [Problem("years", "The appraisal period must be 1 year or more")]
+
+
+def test_a_distribution_with_a_key_path_no_file_could_give_is_not_written() -> None:
+    # A distribution on the 2013/14 cohort, named as no case file names one: there is nowhere to write it.
+    drives = UncertainInput("the cohort", Distribution(Shape.UNIFORM, (D(1000), D(1320))), (("cohort", "sizes", 0),))
+    with pytest.raises(InvalidInput) as raised:
+        write_case(replace(CONTRACT_CASE, uncertain=(drives,)))
+    assert raised.value.problems == [
+        Problem("the cohort", "A distribution is written at the key path a case file gives it, and this is not one")
+    ]
+
+
+NAMES = st.sampled_from(
+    ["Hub staff", "Reducing domestic abuse — multi-agency hub", "yes", "null", "1.5", "a: b", "#1", "2013/14", "O'Neil"]
+)
+
+
+def put(record: Any, slot: Slot, value: object) -> Any:
+    """`record` with the number at `slot` (attribute names and indexes, as engine.Slot) set to `value`."""
+    if not slot:
+        return value
+    head, rest = slot[0], slot[1:]
+    if isinstance(head, int):
+        assert isinstance(record, tuple)
+        return (*record[:head], put(record[head], rest, value), *record[head + 1 :])
+    return replace(record, **{head: put(getattr(record, head), rest, value)})
+
+
+@st.composite
+def distributions(draw: st.DrawFn, kind: SlotKind) -> Distribution:
+    if kind.measure is Measure.SHARE:
+        assert kind.high is not None
+        number = st.integers(0, int(kind.high * 100)).map(lambda n: D(n) / 100)
+    else:  # money in pence, to a tenth of a penny; people
+        number = st.integers(0, 10**9).map(lambda n: D(n) / 10)
+    shape = draw(st.sampled_from(list(Shape)))
+    if shape is Shape.NORMAL:
+        return Distribution(shape, (draw(number), draw(number)))
+    count = len(PARAMETERS[shape])
+    return Distribution(shape, tuple(sorted(draw(st.lists(number, min_size=count, max_size=count)))))
+
+
+def uncertain_places(draw: st.DrawFn, case: Case) -> list[tuple[str, tuple[Slot, ...]]]:
+    """Key paths and slots a file could give distributions at, in the order the reader meets them."""
+    places: list[tuple[str, tuple[Slot, ...]]] = []
+
+    def yearly(path: str, every_year_key: str, slot: Slot) -> None:
+        choice = draw(st.sampled_from(["plain", every_year_key, "by_year"]))
+        if choice == every_year_key:
+            places.append((f"{path}.{every_year_key}", tuple((*slot, t) for t in range(case.years))))
+        elif choice == "by_year":
+            places.extend(
+                (f"{path}.by_year.{case.first_year + t}", ((*slot, t),))
+                for t in range(case.years)
+                if draw(st.booleans())
+            )
+
+    for index, _ in enumerate(case.costs):
+        yearly(f"costs[{index}]", "amount", ("costs", index, "amounts"))
+        places.append((f"costs[{index}].optimism_bias", (("costs", index, "optimism_bias"),)))
+    yearly("cohort", "size", ("cohort", "sizes"))
+    places.append(("cohort.engagement", (("cohort", "engagement"),)))
+    for index, outcome in enumerate(case.outcomes):
+        for key in ("success_rate", "deadweight", "drop_off", "optimism_bias"):
+            places.append((f"outcomes[{index}].{key}", (("outcomes", index, key),)))
+        for number, benefit in enumerate(outcome.benefits):
+            keys = ["unit_value"] + (["cashable_share"] if benefit.cashable_share is not None else [])
+            places += [
+                (f"outcomes[{index}].benefits[{number}].{key}", (("outcomes", index, "benefits", number, key),))
+                for key in keys
+            ]
+    return places
+
+
+@st.composite
+def written_cases(draw: st.DrawFn) -> Case:
+    """Generated cases (tests/appraisal/test_properties.py) with names, partners, rates and distributions."""
+    case = draw(cases().filter(lambda case: bool(case.costs)))
+    case = replace(
+        case,
+        name=draw(NAMES),
+        first_year=FinancialYear(draw(st.integers(2000, 2040))),
+        costs=tuple(replace(line, name=draw(NAMES)) for line in case.costs),
+        partners=PARTNERS if draw(st.booleans()) else (),
+        discounting=replace(case.discounting, health_rate=draw(st.none() | shares(20))),
+    )
+    uncertain = []
+    for key_path, slots in uncertain_places(draw, case):
+        if not draw(st.booleans()):
+            continue
+        kind = slot_kind(slots[0])
+        assert kind is not None
+        made = UncertainInput(key_path, draw(distributions(kind)), slots)
+        central = Money(int(made.central)) if kind.measure is Measure.MONEY else made.central
+        for slot in slots:
+            case = put(case, slot, central)
+        uncertain.append(made)
+    return replace(case, uncertain=tuple(uncertain))
+
+
+@settings(max_examples=150, deadline=None)
+@given(written_cases())
+def test_any_case_written_out_reads_back_to_the_same_case(case: Case) -> None:
+    assert read_case(write_case(case), "written.yaml") == (case, [])

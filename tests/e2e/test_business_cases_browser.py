@@ -1,7 +1,7 @@
 """Business case pages in a real browser: charts drawn under our CSP, accessibility, editing a case.
 
-The live app holds the demo, with the seed 002 case as business case 1 (version 2 gives five inputs ranges). The editing test adds a case of its
-own, so the demo's case stays at version 1 for the other tests.
+The live app holds the demo, with the seed 002 case as business case 1 (version 2 gives five inputs
+ranges). The editing test adds a case of its own, so the demo's case stays at version 1 for the other tests.
 """
 
 from __future__ import annotations

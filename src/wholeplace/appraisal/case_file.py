@@ -3,8 +3,9 @@
 The file is read as a YAML node tree (as `funds.plan` reads allocation plans), so every problem names the
 file, the line and the key path, like `hub.yaml, line 12, costs[0].by_year.2019/20`. Nothing is computed
 from a file with problems. A number written as a distribution is kept as an `UncertainInput` under its key path,
-and its central value goes in the plain field. Pure: no database, no clock, no printing. The format:
-docs/appraisal.md and docs/appraisal-uncertainty.md.
+and its central value goes in the plain field. A benefit's `unit_cost: <name>` becomes its unit value in the
+case's price year (`unit_costs.py`). `write_case` writes a case back out as such a file. Pure: no database, no
+clock, no printing. The format: docs/appraisal.md, docs/appraisal-uncertainty.md and docs/unit-costs.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
+import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from wholeplace.appraisal.discounting import Discounting
@@ -26,19 +28,22 @@ from wholeplace.appraisal.engine import (
     Cohort,
     CostKind,
     CostLine,
+    Measure,
     Outcome,
     Slot,
     UncertainInput,
     check_case,
 )
+from wholeplace.appraisal.unit_costs import UnitCostLibrary, shipped_library
 from wholeplace.funds.plan import _child, _decimal, _PlanReader, _reasonable
 from wholeplace.money import FinancialYear, FinancialYearError, Money
-from wholeplace.problems import Problem
+from wholeplace.problems import InvalidInput, Problem
 
 CASE_KEYS = (
     "name",
     "first_year",
     "years",
+    "price_year",
     "discount_rate",
     "health_discount_rate",
     "partners",
@@ -69,9 +74,15 @@ Slots = tuple[Slot, ...]
 ReadValue = Callable[[Node, str, Slots], Decimal | None]
 
 
-def read_case(text: str, filename: str) -> tuple[Case | None, list[Problem]]:
-    """The case in a YAML or JSON file, or every problem with it, each naming file, line and key path."""
-    reader = _CaseReader(filename)
+def read_case(
+    text: str, filename: str, *, unit_costs: UnitCostLibrary | None = None
+) -> tuple[Case | None, list[Problem]]:
+    """The case in a YAML or JSON file, or every problem with it, each naming file, line and key path.
+
+    A benefit's `unit_cost: <name>` is looked up in `unit_costs` (the shipped library unless given) and
+    brought to the case's price year; the case holds the resulting `unit_value`.
+    """
+    reader = _CaseReader(filename, unit_costs)
     case = reader.read(text)
     if case is None or reader.problems:
         return None, reader.problems
@@ -83,9 +94,11 @@ def read_case(text: str, filename: str) -> tuple[Case | None, list[Problem]]:
 class _CaseReader(_PlanReader):
     """Reads the node tree, keeping the period so that every year can be checked against it."""
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, unit_costs: UnitCostLibrary | None = None) -> None:
         super().__init__(filename)
+        self.unit_costs = unit_costs if unit_costs is not None else shipped_library()
         self.first_year: FinancialYear | None = None
+        self.price_year: FinancialYear | None = None
         self.years: int | None = None
         self.partners: tuple[str, ...] = ()
         self.uncertain: list[UncertainInput] = []
@@ -109,6 +122,9 @@ class _CaseReader(_PlanReader):
         self.first_year = self.financial_year(first_year, "first_year") if first_year is not None else None
         years = self.required(entries, root, "", "years", "Enter the appraisal period in years, like years: 5")
         self.years = self.integer(years, "years", "the appraisal period", 1, MAX_YEARS) if years is not None else None
+        self.price_year = self.first_year
+        if "price_year" in entries:
+            self.price_year = self.financial_year(entries["price_year"][1], "price_year")
         discounting = self.discounting(entries)
         if "partners" in entries:
             self.partners = self.partner_list(entries["partners"][1], "partners")
@@ -291,17 +307,23 @@ class _CaseReader(_PlanReader):
             self.refuse(entries["unit_cost"][0], _child(path, "unit_cost"), "Give unit_value or unit_cost, not both")
             return None
         if "unit_cost" in entries:
-            message = (
-                "The unit cost library comes in a later release: give unit_value, the £ per outcome per year, "
-                "with its source in a comment"
-            )
-            self.refuse(entries["unit_cost"][0], _child(path, "unit_cost"), message)
-            return None
+            return self.unit_cost(entries["unit_cost"][1], _child(path, "unit_cost"))
         value_node = self.required(entries, node, path, "unit_value", "Enter the unit value, like unit_value: 1200")
         if value_node is None:
             return None
         pence = self.money_or_distribution(value_node, _child(path, "unit_value"), (slot,))
         return Money(int(pence)) if pence is not None else None
+
+    def unit_cost(self, node: Node, path: str) -> Money | None:
+        """The named unit cost in the case's price year (GDP deflated: docs/unit-costs.md)."""
+        name = self.scalar(node, path, "the unit cost's name, like domestic_abuse_incident")
+        if name is None or self.price_year is None:
+            return None
+        try:
+            return self.unit_costs.value_in(name, self.price_year)
+        except LookupError as error:
+            self.refuse(node, path, str(error))
+            return None
 
     # Values
 
@@ -507,3 +529,122 @@ class _CaseReader(_PlanReader):
             self.refuse(value_node, at, reason)
             return None
         return Distribution(shape, tuple(numbers))
+
+
+# Writing
+
+
+def write_case(case: Case) -> str:
+    """The case as YAML that `read_case` reads back to an equal case: a case read from a workbook, kept as text.
+
+    Money is written in pounds and rates as text, so no number passes through a float. Each distribution is
+    written where its key path says a file gave it (`costs[0].amount: {uniform: [...]}`), money in pounds.
+    A `Case` keeps no confidence grades or unit cost names, so their optimism bias and unit value are written.
+    By-year values are written in year order, so uncertain inputs read back in that order.
+    """
+    if problems := check_case(case):
+        raise InvalidInput(problems)
+    writer = _CaseWriter(case)
+    data = writer.case_data()
+    if unwritten := [uncertain.key_path for uncertain in case.uncertain if uncertain.key_path not in writer.written]:
+        message = "A distribution is written at the key path a case file gives it, and this is not one"
+        raise InvalidInput([Problem(path, message) for path in unwritten])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+
+
+class _CaseWriter:
+    """Turns a case into plain data, putting each distribution where its key path says the file gave it."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.uncertain = {uncertain.key_path: uncertain for uncertain in case.uncertain}
+        self.written: set[str] = set()
+
+    def value(self, path: str, plain: str) -> object:
+        """The distribution given at `path`, in the units a file writes it in, or else the plain value."""
+        uncertain = self.uncertain.get(path)
+        if uncertain is None:
+            return plain
+        self.written.add(path)
+        money = uncertain.kind.measure is Measure.MONEY
+        numbers = [number.scaleb(-2).normalize() if money else number for number in uncertain.distribution.numbers]
+        return {uncertain.distribution.shape.value: [_text(number) for number in numbers]}
+
+    def case_data(self) -> dict[str, object]:
+        case = self.case
+        data: dict[str, object] = {"name": case.name, "first_year": str(case.first_year), "years": case.years}
+        rates = (("discount_rate", case.discounting.rate), ("health_discount_rate", case.discounting.health_rate))
+        data |= {key: _text(rate) for key, rate in rates if rate is not None}
+        if case.partners:
+            data["partners"] = list(case.partners)
+        data["costs"] = [self.cost(line, f"costs[{index}]") for index, line in enumerate(case.costs)]
+        if case.cohort is not None:
+            data["cohort"] = self.cohort(case.cohort)
+        if case.outcomes:
+            data["outcomes"] = [
+                self.outcome(outcome, f"outcomes[{index}]") for index, outcome in enumerate(case.outcomes)
+            ]
+        return data
+
+    def cost(self, line: CostLine, path: str) -> dict[str, object]:
+        return {
+            "name": line.name,
+            "payer": line.payer,
+            "kind": line.kind.value,
+            **self.yearly(path, "amount", [amount.plain() for amount in line.amounts]),
+            "optimism_bias": self.value(_child(path, "optimism_bias"), _text(line.optimism_bias)),
+        }
+
+    def cohort(self, cohort: Cohort) -> dict[str, object]:
+        return {
+            **self.yearly("cohort", "size", [_text(size) for size in cohort.sizes]),
+            "engagement": self.value("cohort.engagement", _text(cohort.engagement)),
+        }
+
+    def yearly(self, path: str, every_year_key: str, values: list[str]) -> dict[str, object]:
+        """`amount:` or `size:` when one value or distribution stands for every year; else by_year, zeros left out."""
+        years = [str(self.case.first_year + index) for index in range(self.case.years)]
+        at = {year: _child(path, f"by_year.{year}") for year in years}
+        every_year = _child(path, every_year_key)
+        if every_year in self.uncertain or (len(set(values)) == 1 and not self.uncertain.keys() & set(at.values())):
+            return {every_year_key: self.value(every_year, values[0])}
+        by_year = {
+            year: self.value(at[year], value)
+            for year, value in zip(years, values, strict=True)
+            if at[year] in self.uncertain or Decimal(value)
+        }
+        return {"by_year": by_year}
+
+    def outcome(self, outcome: Outcome, path: str) -> dict[str, object]:
+        def rate(key: str) -> object:
+            return self.value(_child(path, key), _text(getattr(outcome, key)))
+
+        return {
+            "name": outcome.name,
+            "success_rate": rate("success_rate"),
+            "deadweight": rate("deadweight"),
+            "optimism_bias": rate("optimism_bias"),
+            "lag_years": outcome.lag_years,
+            "duration_years": outcome.duration_years,
+            "drop_off": rate("drop_off"),
+            "benefits": [
+                self.benefit(benefit, f"{path}.benefits[{index}]") for index, benefit in enumerate(outcome.benefits)
+            ],
+        }
+
+    def benefit(self, benefit: Benefit, path: str) -> dict[str, object]:
+        data: dict[str, object] = {
+            "beneficiary": benefit.beneficiary,
+            "kind": benefit.kind.value,
+            "unit_value": self.value(_child(path, "unit_value"), benefit.unit_value.plain()),
+        }
+        if benefit.cashable_share is not None:
+            data["cashable_share"] = self.value(_child(path, "cashable_share"), _text(benefit.cashable_share))
+        if benefit.health:
+            data["health"] = True
+        return data
+
+
+def _text(number: Decimal) -> str:
+    """A number as a file writes it: plain digits, never an exponent."""
+    return format(number, "f")

@@ -1,7 +1,8 @@
-"""The `wholeplace appraise` command: read a business case file, appraise it, print the results.
+"""The `wholeplace appraise` command: read a business case file or workbook, appraise it, print the results.
 
-With `--simulate N` it also draws the case's distributions N times and prints the NPVs' spread, a tornado and
-break-even values (`uncertainty.py`).
+With `--shares` it adds who pays, who gains and the fair shares (`shares_report.py`); with `--simulate N` it
+draws the case's distributions N times and prints the NPVs' spread, a tornado and break-even values
+(`uncertainty.py`); with `--xlsx` it also writes the workings as a workbook of live formulas (`workbook.py`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.table import Table
 
-from wholeplace.appraisal import engine, uncertainty
+from wholeplace.appraisal import engine, shares_report, uncertainty, workbook
 from wholeplace.appraisal.case_file import read_case
-from wholeplace.cli_support import out
-from wholeplace.funds.plan_cli import _read_text, _refuse
+from wholeplace.appraisal.unit_costs_cli import merged_library
+from wholeplace.cli_support import err, print_whole, read_text, refuse
 from wholeplace.money import Money
 from wholeplace.problems import Problem
 
@@ -38,6 +37,7 @@ KIND_LABELS = {
 
 # How the command names the simulation's settings in its problems.
 RUN_OPTIONS = {"draws": "--simulate", "seed": "--seed"}
+WORKBOOK_SUFFIX = ".xlsx"
 
 
 class AppraisalFormat(StrEnum):
@@ -47,9 +47,25 @@ class AppraisalFormat(StrEnum):
 
 def appraise(
     case_file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The business case, in YAML or JSON")
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="CASE",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="The business case: a case file in YAML or JSON, or a workbook (.xlsx) with an Inputs sheet",
+            show_default=False,
+        ),
+    ] = None,
     format: Annotated[AppraisalFormat, typer.Option(help="How to print it: table or json")] = AppraisalFormat.table,
+    shares: Annotated[
+        bool,
+        typer.Option(
+            "--shares",
+            help="Also who pays for whose gains, and fair shares: contributions in proportion to benefits and by "
+            "Shapley value, so that no partner is out of pocket",
+        ),
+    ] = False,
     simulate: Annotated[
         int | None,
         typer.Option(
@@ -64,16 +80,50 @@ def appraise(
             help=f"The random seed for --simulate, {uncertainty.DEFAULT_SEED} unless given: same seed, same figures"
         ),
     ] = None,
+    unit_costs: Annotated[
+        Path | None,
+        typer.Option(
+            "--unit-costs",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="Your unit cost library (CSV or xlsx) for the case's unit_cost names; its entries replace shipped "
+            "ones of the same name",
+        ),
+    ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx",
+            dir_okay=False,
+            help="Also write the case and its workings, year by year in live formulas, to this workbook",
+        ),
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            dir_okay=False,
+            help="Write a blank workbook to fill in (then appraise it as CASE), and do nothing else",
+        ),
+    ] = None,
 ) -> None:
     """Appraise a business case: present values, net present value, ratios, payback and who gains.
 
-    Every problem in the case file is printed with its line and key, and nothing is computed.
+    Every problem in the case is printed with its line and key (in a workbook, its sheet and cell): nothing is computed.
     """
+    if template is not None:
+        _write_template(template, case_file)
+        return
+    if case_file is None:
+        refuse([Problem("CASE", "Give the business case file, or --template OUT.xlsx for a blank workbook")])
     run_problems = _run_problems(simulate, seed)
-    case, problems = read_case(_read_text(case_file), case_file.name)
+    case, problems = _read(case_file, unit_costs)
     if problems or run_problems:
-        _refuse(problems + run_problems)
+        refuse(problems + run_problems)
     assert case is not None
+    if xlsx is not None:
+        _write_workbook(case, xlsx)
     appraisal = engine.appraise(case)
     analysis = None
     if simulate is not None:
@@ -82,13 +132,45 @@ def appraise(
         result = engine.to_json(appraisal)
         if analysis is not None:
             result["simulation"] = uncertainty.to_json(analysis)
+        if shares:
+            result["shares"] = shares_report.shares_json(appraisal)
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    for table in (_summary(appraisal, len(case.uncertain)), _partners(appraisal), _years(appraisal)):
-        _print_whole(table)
+    tables = [_summary(appraisal, len(case.uncertain)), _partners(appraisal), _years(appraisal)]
+    if shares:
+        tables += shares_report.shares_tables(appraisal)
     if analysis is not None:
-        for table in (_simulation(analysis.simulation), _tornado(analysis.tornado), _break_even(analysis, appraisal)):
-            _print_whole(table)
+        tables += [_simulation(analysis.simulation), _tornado(analysis.tornado), _break_even(analysis, appraisal)]
+    for table in tables:
+        print_whole(table)
+
+
+def _read(case_file: Path, unit_costs: Path | None) -> tuple[engine.Case | None, list[Problem]]:
+    """A workbook's Inputs sheet, or a case file with its unit cost names looked up in the library."""
+    if case_file.suffix.lower() == WORKBOOK_SUFFIX:
+        return workbook.read_workbook(case_file.read_bytes(), case_file.name)
+    return read_case(read_text(case_file), case_file.name, unit_costs=merged_library(unit_costs))
+
+
+def _write_template(path: Path, case_file: Path | None) -> None:
+    if case_file is not None:
+        refuse([Problem("--template", "Give --template without a case: it writes a blank workbook and stops")])
+    _write(path, workbook.template_workbook())
+    err.print(f"Wrote a blank workbook to {escape(str(path))}: fill in its Inputs sheet", highlight=False)
+
+
+def _write_workbook(case: engine.Case, path: Path) -> None:
+    _write(path, workbook.write_workbook(case))
+    if case.uncertain:
+        message = f"{_distributions(len(case.uncertain))} in the case: {path.name} holds their central values"
+        err.print(escape(message), highlight=False)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        refuse([Problem(str(path), f"The workbook could not be written: {error.strerror}")])
 
 
 def _run_problems(draws: int | None, seed: int | None) -> list[Problem]:
@@ -102,8 +184,7 @@ def _summary(appraisal: engine.Appraisal, uncertain: int) -> Table:
     last = appraisal.first_year + (appraisal.years - 1)
     caption = escape(appraisal.discounting)
     if uncertain:
-        inputs = "1 input is a distribution" if uncertain == 1 else f"{uncertain} inputs are distributions"
-        caption += f". {inputs}: these figures use central values (--simulate N draws them)"
+        caption += f". {_distributions(uncertain)}: these figures use central values (--simulate N draws them)"
     table = Table(
         "",
         "Present value",
@@ -126,6 +207,10 @@ def _summary(appraisal: engine.Appraisal, uncertain: int) -> Table:
     payback = str(appraisal.payback_year) if appraisal.payback_year else "not within the period"
     table.add_row("Discounted payback year (fiscal)", payback)
     return table
+
+
+def _distributions(count: int) -> str:
+    return "1 input is a distribution" if count == 1 else f"{count} inputs are distributions"
 
 
 def _partners(appraisal: engine.Appraisal) -> Table:
@@ -230,12 +315,6 @@ def _break_even(analysis: uncertainty.UncertaintyAnalysis, appraisal: engine.App
 
 def _input(measure: engine.Measure, value: Decimal) -> str:
     return str(Money.from_pounds(value)) if measure is engine.Measure.MONEY else format(value, "f")
-
-
-def _print_whole(table: Table) -> None:
-    """At its natural width, even past a narrow terminal's, so that no amount is cut short."""
-    natural = Measurement.get(out, out.options.update_width(10_000), table).maximum
-    Console(soft_wrap=True, width=max(out.width, natural)).print(table)
 
 
 def _signed(amount: Money) -> str:

@@ -12,9 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from wholeplace.appraisal import portfolio as roll
-from wholeplace.appraisal.cli import _print_whole, _ratio, _signed
+from wholeplace.appraisal.cli import _ratio, _signed
 from wholeplace.appraisal.engine import Case
-from wholeplace.funds.plan_cli import _read_text, _refuse
+from wholeplace.cli_support import print_whole, read_text, refuse
 from wholeplace.problems import InvalidInput, Problem
 
 SAVING_POSITIVE = "Net benefits are benefits less costs, a saving positive; costs are charged to cashable."
@@ -45,27 +45,27 @@ def portfolio(
     claims: list[roll.Claim] = []
     problems: list[Problem] = []
     for file in files:
-        record, file_problems = roll.read_portfolio_file(_read_text(file), file.name)
+        record, file_problems = roll.read_portfolio_file(read_text(file), file.name)
         problems += file_problems
         if isinstance(record, roll.Claim):
             claims.append(record)
         elif record is not None:
             cases.append(record)
     if problems:
-        _refuse(problems)
+        refuse(problems)
     try:
         rolled = roll.roll_up(cases, claims)
     except InvalidInput as error:
-        _refuse(error.problems)
+        refuse(error.problems)
     if format is PortfolioFormat.json:
         typer.echo(json.dumps(roll.to_json(rolled), indent=2, ensure_ascii=False))
         return
     if rolled.published.cases:
-        _print_whole(_published(rolled.published))
+        print_whole(_published(rolled.published))
     if rolled.present_values.appraisals:
-        _print_whole(_present_values(rolled.present_values))
+        print_whole(_present_values(rolled.present_values))
     for check in rolled.claims:
-        _print_whole(_claim(check))
+        print_whole(_claim(check))
 
 
 def _published(section: roll.PublishedSection) -> Table:

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.table import Table
 
 from wholeplace.appraisal.unit_costs import (
@@ -22,8 +20,7 @@ from wholeplace.appraisal.unit_costs import (
     read_library_file,
     shipped_library,
 )
-from wholeplace.cli_support import err, out
-from wholeplace.funds.plan_cli import _refuse
+from wholeplace.cli_support import err, out, print_whole, refuse
 from wholeplace.money import FinancialYear, FinancialYearError
 from wholeplace.problems import Problem
 
@@ -64,7 +61,7 @@ def list_unit_costs(
 
     `--format csv` without `--price-year` writes a library file that `check` and `--file` accept.
     """
-    library = _library(file)
+    library = merged_library(file)
     year = _price_year(price_year)
     rows = [_row(library, cost, year) for cost in library]
     if format is ListFormat.json:
@@ -73,7 +70,7 @@ def list_unit_costs(
     elif format is ListFormat.csv:
         typer.echo(_csv(rows, year), nl=False)
     else:
-        _print_whole(_table(library, year))
+        print_whole(_table(library, year))
 
 
 @unit_costs_app.command("show")
@@ -83,13 +80,13 @@ def show(
     file: LibraryFile = None,
 ) -> None:
     """One unit cost in full, and with `--price-year` the deflating worked out."""
-    library = _library(file)
+    library = merged_library(file)
     year = _price_year(price_year)
     try:
         cost = library.get(name)
         rebased = library.value_in(name, year) if year else None
     except LookupError as error:
-        _refuse([Problem("", str(error))])
+        refuse([Problem("", str(error))])
     table = Table("", "", show_header=False, box=None, title=escape(cost.label))
     for field, value in (_row(library, cost, None) | {"value": str(cost.value)}).items():
         table.add_row(field.replace("_", " ").capitalize(), escape(str(value or "")))
@@ -114,7 +111,7 @@ def check(
     shipped = shipped_library()
     costs, problems = read_library_file(file.read_bytes(), file.name, price_years=shipped.deflators.keys())
     if problems:
-        _refuse(problems)
+        refuse(problems)
     count = f"{len(costs)} unit cost" + ("" if len(costs) == 1 else "s")
     out.print(f"{escape(file.name)}: {count}, no problems", highlight=False)
     replaced = sorted(cost.name for cost in costs if cost.name in shipped)
@@ -122,14 +119,17 @@ def check(
         out.print(f"With --file they replace the shipped {', '.join(replaced)}", highlight=False)
 
 
-def _library(file: Path | None) -> UnitCostLibrary:
-    """The shipped library, with the user's file over it when one is given; says which shipped entries it replaces."""
+def merged_library(file: Path | None) -> UnitCostLibrary:
+    """The shipped library, with the user's file over it when one is given; says which shipped entries it replaces.
+
+    A file with any problem is refused whole: every problem is printed with its file, row and column, exit 1.
+    """
     shipped = shipped_library()
     if file is None:
         return shipped
     costs, problems = read_library_file(file.read_bytes(), file.name, price_years=shipped.deflators.keys())
     if problems:
-        _refuse(problems)
+        refuse(problems)
     replaced = sorted(cost.name for cost in costs if cost.name in shipped)
     if replaced:
         err.print(f"{escape(file.name)} replaces the shipped {', '.join(replaced)}", highlight=False)
@@ -142,7 +142,7 @@ def _price_year(text: str | None) -> FinancialYear | None:
     try:
         return FinancialYear.parse(text)
     except FinancialYearError as error:
-        _refuse([Problem("--price-year", str(error))])
+        refuse([Problem("--price-year", str(error))])
 
 
 def _row(library: UnitCostLibrary, cost: UnitCost, year: FinancialYear | None) -> dict[str, str | int | bool | None]:
@@ -164,7 +164,7 @@ def _row(library: UnitCostLibrary, cost: UnitCost, year: FinancialYear | None) -
         try:
             row |= {"rebased_value": library.value_in(cost.name, year).plain(), "rebased_price_year": str(year)}
         except LookupError as error:
-            _refuse([Problem(cost.name, str(error))])
+            refuse([Problem(cost.name, str(error))])
     return row
 
 
@@ -174,12 +174,6 @@ def _csv(rows: list[dict[str, str | int | bool | None]], year: FinancialYear | N
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def _print_whole(table: Table) -> None:
-    """At its natural width, even past a narrow terminal's, so that no name or amount is cut short."""
-    natural = Measurement.get(out, out.options.update_width(10_000), table).maximum
-    Console(soft_wrap=True, width=max(out.width, natural)).print(table)
 
 
 def _table(library: UnitCostLibrary, year: FinancialYear | None) -> Table:

@@ -6,18 +6,16 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import err, out, unit_of_work
+from wholeplace.cli_support import err, out, read_text, refuse, unit_of_work
 from wholeplace.decisions.service import DecisionIn, RecommendationIn, draft_decision
 from wholeplace.funds import ledger
 from wholeplace.funds import plan as engine
@@ -82,10 +80,10 @@ def reconcile(
     ] = ReconciliationFormat.table,
 ) -> None:
     """Compare a plan's amounts with a published table: exit 0 when they agree, 1 when they do not."""
-    plan, problems = engine.read_plan(_read_text(plan_file), plan_file.name)
-    lines, table_problems = reconciling.read_published_table(_read_text(published), published.name)
+    plan, problems = engine.read_plan(read_text(plan_file), plan_file.name)
+    lines, table_problems = reconciling.read_published_table(read_text(published), published.name)
     if problems or table_problems:
-        _refuse(problems + table_problems)
+        refuse(problems + table_problems)
     assert plan is not None
     reconciliation = reconciling.reconcile(engine.allocate(plan), lines)
     if format is ReconciliationFormat.json:
@@ -95,25 +93,12 @@ def reconcile(
     raise typer.Exit(0 if reconciliation.agrees else 1)
 
 
-def _read_text(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        _refuse([Problem(file.name, "The file is not UTF-8 text: save it as UTF-8")])
-
-
 def _read_plan(file: Path) -> engine.Plan:
-    plan, problems = engine.read_plan(_read_text(file), file.name)
+    plan, problems = engine.read_plan(read_text(file), file.name)
     if problems:
-        _refuse(problems)
+        refuse(problems)
     assert plan is not None
     return plan
-
-
-def _refuse(problems: Sequence[Problem]) -> NoReturn:
-    for problem in problems:
-        err.print(Text(str(problem), style="red"))
-    raise typer.Exit(1)
 
 
 def _allocation_table(allocation: engine.PlanAllocation) -> Table:
@@ -183,7 +168,7 @@ def _print_reconciliation(reconciliation: reconciling.Reconciliation, published_
 def _draft_into(allocation: engine.PlanAllocation, fund_code: str, reference: str | None, year: str | None) -> None:
     """A draft decision moving each allocation from the fund's pool to a theme account named by its path."""
     if not reference:
-        _refuse([Problem("--reference", "Give the draft decision a reference, like ECC/CSF/2011-12")])
+        refuse([Problem("--reference", "Give the draft decision a reference, like ECC/CSF/2011-12")])
     with unit_of_work() as session:
         actor = Actor.console()
         fund = ledger.fund_by_code(session, actor, fund_code)
