@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.funds.test_api import token_for
 from tests.funds.test_pages import cells, csrf, signed_in, summary
-from wholeplace.appraisal import service
+from wholeplace.appraisal import service, workbook
+from wholeplace.appraisal.case_file import read_case
 from wholeplace.appraisal.model import BusinessCase, BusinessCaseVersion
 from wholeplace.audit import AuditEntry
 from wholeplace.auth.actor import Actor
@@ -396,3 +397,30 @@ def test_the_unit_cost_library_page_brings_values_to_the_chosen_price_year(
     # £2,470 in 2008/09 prices x deflator 73.0337 (2013/14) / 66.8397 (2008/09) = £2,698.89
     assert row[1:3] == ["£2,470.00 (2008/09)", "£2,698.89"]
     assert viewer.get("/business-cases/unit-costs?price_year=1990/91").status_code == 422
+
+
+def test_an_uploaded_workbook_is_stored_as_the_case_file_it_stands_for(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    analyst = signed_in(client, sessions, Role.ANALYST)
+    case, _ = read_case(CASE, "hub.yaml")
+    assert case is not None
+    saved = analyst.post(
+        "/business-cases/new",
+        data={"source": "", "csrf_token": csrf(analyst)},
+        files={"upload": ("hub.xlsx", workbook.write_workbook(case), "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    with sessions() as session:
+        version = session.scalars(select(BusinessCaseVersion)).one()
+        assert read_case(version.source, "stored.yaml")[0] == case
+        assert (version.npv_total_pence, version.bcr) == (50_000, "1.5000")
+    blank = analyst.post(
+        "/business-cases/new",
+        data={"source": "", "csrf_token": csrf(analyst)},
+        files={"upload": ("blank.xlsx", workbook.template_workbook(), "application/octet-stream")},
+    )
+    assert blank.status_code == 422 and "blank.xlsx, Inputs!" in blank.text
+    template = analyst.get("/business-cases/template.xlsx")
+    assert template.content == workbook.template_workbook()

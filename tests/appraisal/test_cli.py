@@ -398,3 +398,15 @@ def test_a_library_file_with_problems_is_refused_by_row_and_column(tmp_path: Pat
         "ours.csv, row 2, column 'kind': 'cashable' is not a kind of benefit. Use one of: fiscal_cashable, "
         "fiscal_noncashable, economic, social"
     )
+
+
+def test_shares_on_a_fiscal_basis_ask_nothing_of_a_partner_that_gains_no_money() -> None:
+    code, output = run("appraise", str(DEMO_CASE), "--format", "json", "--shares", "--basis", "fiscal")
+    assert code == 0, output
+    fair = json.loads(output)["shares"]["fair_shares"]
+    assert fair["basis"] == "fiscal"
+    for rule in ("proportional", "shapley"):
+        victims = next(row for row in fair[rule] if row["partner"] == "Victims and their families")
+        assert (victims["contribution"], victims["net"]) == ("0.00", "0.00")
+        # The four agencies share the whole cost, £10,280,774.26, between them.
+        assert sum(Decimal(row["contribution"]) for row in fair[rule]) == Decimal("10280774.26")

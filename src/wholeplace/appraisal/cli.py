@@ -19,21 +19,11 @@ from rich.table import Table
 
 from wholeplace.appraisal import engine, shares_report, uncertainty, workbook
 from wholeplace.appraisal.case_file import read_case
+from wholeplace.appraisal.shares import Basis
 from wholeplace.appraisal.unit_costs_cli import merged_library
 from wholeplace.cli_support import err, print_whole, read_text, refuse
 from wholeplace.money import Money
 from wholeplace.problems import Problem
-
-KIND_LABELS = {
-    engine.CostKind.REVENUE: "Revenue",
-    engine.CostKind.CAPITAL: "Capital",
-    engine.CostKind.IN_KIND: "In kind",
-    engine.BenefitKind.FISCAL_CASHABLE: "Fiscal, cashable",
-    engine.BenefitKind.FISCAL_NONCASHABLE: "Fiscal, non-cashable",
-    engine.BenefitKind.ECONOMIC: "Economic",
-    engine.BenefitKind.SOCIAL: "Social",
-}
-
 
 # How the command names the simulation's settings in its problems.
 RUN_OPTIONS = {"draws": "--simulate", "seed": "--seed"}
@@ -66,6 +56,10 @@ def appraise(
             "Shapley value, so that no partner is out of pocket",
         ),
     ] = False,
+    basis: Annotated[
+        Basis,
+        typer.Option(help="Fair shares counting all benefits, or fiscal ones only (the money in each budget)"),
+    ] = Basis.ALL,
     simulate: Annotated[
         int | None,
         typer.Option(
@@ -133,12 +127,12 @@ def appraise(
         if analysis is not None:
             result["simulation"] = uncertainty.to_json(analysis)
         if shares:
-            result["shares"] = shares_report.shares_json(appraisal)
+            result["shares"] = shares_report.shares_json(appraisal, basis=basis)
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     tables = [_summary(appraisal, len(case.uncertain)), _partners(appraisal), _years(appraisal)]
     if shares:
-        tables += shares_report.shares_tables(appraisal)
+        tables += shares_report.shares_tables(appraisal, basis=basis)
     if analysis is not None:
         tables += [_simulation(analysis.simulation), _tornado(analysis.tornado), _break_even(analysis, appraisal)]
     for table in tables:
@@ -194,16 +188,16 @@ def _summary(appraisal: engine.Appraisal, uncertain: int) -> Table:
     table.columns[1].justify = "right"
     table.add_row("[bold]Costs[/bold]", str(appraisal.pv_costs))
     for kind, amount in appraisal.pv_costs_by_kind.items():
-        table.add_row(f"  {KIND_LABELS[kind]}", str(amount))
+        table.add_row(f"  {engine.KIND_LABELS[kind]}", str(amount))
     table.add_row("[bold]Benefits[/bold]", str(appraisal.pv_benefits_total))
     for kind, amount in appraisal.pv_benefits.items():
-        table.add_row(f"  {KIND_LABELS[kind]}", str(amount))
+        table.add_row(f"  {engine.KIND_LABELS[kind]}", str(amount))
     table.add_row("  Cashable / not cashable", f"{appraisal.cashable} / {appraisal.non_cashable}")
-    table.add_row("[bold]Net present value, fiscal[/bold]", _signed(appraisal.npv_fiscal))
-    table.add_row("[bold]Net present value, public value[/bold]", _signed(appraisal.npv_total))
-    table.add_row("Benefit-cost ratio (all benefits ÷ costs)", _ratio(appraisal.bcr))
-    table.add_row("Financial return (fiscal benefits ÷ costs)", _ratio(appraisal.financial_roi))
-    table.add_row("Public value return (all benefits ÷ costs)", _ratio(appraisal.public_value_roi))
+    table.add_row("[bold]Net present value, fiscal[/bold]", appraisal.npv_fiscal.signed())
+    table.add_row("[bold]Net present value, public value[/bold]", appraisal.npv_total.signed())
+    table.add_row("Benefit-cost ratio (all benefits ÷ costs)", ratio_shown(appraisal.bcr))
+    table.add_row("Financial return (fiscal benefits ÷ costs)", ratio_shown(appraisal.financial_roi))
+    table.add_row("Public value return (all benefits ÷ costs)", ratio_shown(appraisal.public_value_roi))
     payback = str(appraisal.payback_year) if appraisal.payback_year else "not within the period"
     table.add_row("Discounted payback year (fiscal)", payback)
     return table
@@ -219,7 +213,7 @@ def _partners(appraisal: engine.Appraisal) -> Table:
         column.justify, column.no_wrap = "right", True
     for position in appraisal.by_partner:
         gains = str(position.pv_benefits)
-        table.add_row(escape(position.partner), str(position.pv_costs), gains, _signed(position.net))
+        table.add_row(escape(position.partner), str(position.pv_costs), gains, position.net.signed())
     return table
 
 
@@ -264,7 +258,7 @@ def _simulation(simulation: uncertainty.Simulation) -> Table:
         column.justify, column.no_wrap = "right", True
     total, fiscal = simulation.npv_total, simulation.npv_fiscal
     for label, name in (("Mean", "mean"), ("P10", "p10"), ("P50 (median)", "p50"), ("P90", "p90")):
-        table.add_row(label, _signed(getattr(total, name)), _signed(getattr(fiscal, name)))
+        table.add_row(label, getattr(total, name).signed(), getattr(fiscal, name).signed())
     table.add_row(
         "Probability NPV > 0", format(total.probability_positive, "f"), format(fiscal.probability_positive, "f")
     )
@@ -289,8 +283,8 @@ def _tornado(bars: tuple[uncertainty.TornadoBar, ...]) -> Table:
             escape(bar.key_path),
             _input(bar.measure, bar.low),
             _input(bar.measure, bar.high),
-            _signed(bar.npv_total_at_low),
-            _signed(bar.npv_total_at_high),
+            bar.npv_total_at_low.signed(),
+            bar.npv_total_at_high.signed(),
             str(bar.swing),
         )
     return table
@@ -317,9 +311,5 @@ def _input(measure: engine.Measure, value: Decimal) -> str:
     return str(Money.from_pounds(value)) if measure is engine.Measure.MONEY else format(value, "f")
 
 
-def _signed(amount: Money) -> str:
-    return f"+{amount}" if amount.pence > 0 else str(amount)
-
-
-def _ratio(ratio: Decimal | None) -> str:
+def ratio_shown(ratio: Decimal | None) -> str:
     return "none (no costs)" if ratio is None else format(ratio, "f")

@@ -39,6 +39,17 @@ class BenefitKind(StrEnum):
 
 
 FISCAL = (BenefitKind.FISCAL_CASHABLE, BenefitKind.FISCAL_NONCASHABLE)
+# How the kinds read in tables and on pages.
+KIND_LABELS: Mapping[CostKind | BenefitKind, str] = {
+    CostKind.REVENUE: "Revenue",
+    CostKind.CAPITAL: "Capital",
+    CostKind.IN_KIND: "In kind",
+    BenefitKind.FISCAL_CASHABLE: "Fiscal, cashable",
+    BenefitKind.FISCAL_NONCASHABLE: "Fiscal, non-cashable",
+    BenefitKind.ECONOMIC: "Economic",
+    BenefitKind.SOCIAL: "Social",
+}
+
 _WIDE = Context(prec=60)  # wide enough that no amount of pence is rounded before we choose to
 
 # Confidence grade 1 (best evidence) .. 6 (weakest) to an optimism bias correction: costs go up by it, outcomes

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wholeplace.appraisal import portfolio as roll
-from wholeplace.appraisal.cli import _ratio, _signed
+from wholeplace.appraisal.cli import ratio_shown
 from wholeplace.appraisal.engine import Case
 from wholeplace.cli_support import print_whole, read_text, refuse
 from wholeplace.problems import InvalidInput, Problem
@@ -106,14 +106,14 @@ def _present_values(section: roll.PresentValueSection) -> Table:
     for appraisal in section.appraisals:
         years = f"{appraisal.first_year} to {appraisal.first_year + (appraisal.years - 1)}"
         net = roll.present_value_net_benefits(appraisal)
-        row = (str(appraisal.pv_costs), *_net(net), _signed(appraisal.npv_fiscal), _ratio(appraisal.bcr))
+        row = (str(appraisal.pv_costs), *_net(net), appraisal.npv_fiscal.signed(), ratio_shown(appraisal.bcr))
         table.add_row(escape(appraisal.name), years, *row)
     table.add_section()
     if section.costs is None or section.net_benefits is None:
         table.add_row("[bold]Total[/bold]", escape(section.not_added or ""), *[""] * 6)
     else:
         table.add_row(
-            "[bold]Total[/bold]", "", str(section.costs), *_net(section.net_benefits), "", _ratio(section.bcr)
+            "[bold]Total[/bold]", "", str(section.costs), *_net(section.net_benefits), "", ratio_shown(section.bcr)
         )
     return table
 
@@ -145,4 +145,4 @@ def _costs(costs: roll.PublishedCosts) -> list[str]:
 
 
 def _net(net: roll.NetBenefits) -> list[str]:
-    return [_signed(amount) for amount in net.parts().values()]
+    return [amount.signed() for amount in net.parts().values()]

@@ -25,6 +25,7 @@ from wholeplace.appraisal import (
     unit_costs,
     workbook,
 )
+from wholeplace.appraisal.case_file import write_case
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
@@ -146,6 +147,12 @@ def unit_costs_page(request: Request, actor: PageActor, price_year: str | None =
     return render(request, "business_cases/unit_costs.html", context | {"deflator_source": unit_costs.DEFLATOR_SOURCE})
 
 
+@pages.get("/business-cases/template.xlsx")
+def download_template(actor: PageActor) -> Response:
+    """A blank workbook whose Inputs sheet, filled in, can be uploaded as a case."""
+    return _xlsx(workbook.template_workbook(), "business-case-template.xlsx")
+
+
 @pages.get("/business-cases/new", response_class=HTMLResponse)
 def new_page(request: Request, actor: PageActor) -> HTMLResponse:
     return _editor(request, actor, None)
@@ -200,7 +207,7 @@ def results_page(
             "who_gains_figure": shares_report.who_gains_sankey(appraisal),
             "fair": shares.fair_shares(appraisal, basis=basis),
             "bases": shares.Basis,
-            "kind_labels": KIND_LABELS,
+            "kind_labels": engine.KIND_LABELS,
             "can_edit": allowed(actor, "business_cases.edit"),
             **context,
         },
@@ -282,37 +289,36 @@ def published_summaries() -> tuple[list[portfolio.SummaryCase], list[portfolio.C
 def download_workings(session: DbSession, actor: PageActor, case_id: int, number: int) -> Response:
     """The appraisal's workings year by year as live Excel formulas, for a finance officer to audit."""
     appraised = service.appraise_version(service.get_version(service.get_case(session, actor, case_id), number))
-    filename = f"business-case-{case_id}-v{number}-workings.xlsx"
+    return _xlsx(workbook.write_workbook(appraised.case), f"business-case-{case_id}-v{number}-workings.xlsx")
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
     return Response(
-        workbook.write_workbook(appraised.case),
+        data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-KIND_LABELS = {
-    engine.CostKind.REVENUE: "Revenue",
-    engine.CostKind.CAPITAL: "Capital",
-    engine.CostKind.IN_KIND: "In kind",
-    engine.BenefitKind.FISCAL_CASHABLE: "Fiscal, cashable",
-    engine.BenefitKind.FISCAL_NONCASHABLE: "Fiscal, non-cashable",
-    engine.BenefitKind.ECONOMIC: "Economic",
-    engine.BenefitKind.SOCIAL: "Social",
-}
-
-
 async def _submitted(form: FormData) -> str:
-    """The case file from the upload if one was chosen, else from the text box."""
+    """The case file from the upload if one was chosen, else from the text box. A workbook's Inputs sheet
+    is read and kept as the YAML case file it stands for, so versions compare line by line."""
     upload = form.get("upload")
     source = str(form.get("source", ""))
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
             raise InvalidInput([Problem("upload", "The file is larger than 2 MB: a case file is a few kilobytes")])
+        if upload.filename.lower().endswith(".xlsx"):
+            case, problems = workbook.read_workbook(data, upload.filename)
+            if problems:  # each names its sheet and cell: said in full, against the upload
+                raise InvalidInput([Problem("upload", str(problem)) for problem in problems])
+            assert case is not None
+            return write_case(case)
         try:
             source = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            message = f"{upload.filename} is not a text file in UTF-8: upload the case in YAML or JSON"
+            message = f"{upload.filename} is not a text file in UTF-8: upload the case in YAML, JSON or Excel (.xlsx)"
             raise InvalidInput([Problem("upload", message)]) from None
     return source.replace("\r\n", "\n")
 

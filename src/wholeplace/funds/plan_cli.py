@@ -125,10 +125,6 @@ def _allocation_csv(allocation: engine.PlanAllocation) -> str:
     return buffer.getvalue()
 
 
-def _signed(amount: Money) -> str:
-    return f"+{amount}" if amount.pence > 0 else str(amount)
-
-
 def _print_reconciliation(reconciliation: reconciling.Reconciliation, published_name: str) -> None:
     out.print(f"{published_name} against the plan '{reconciliation.plan}'", highlight=False, markup=False)
     if reconciliation.differences:
@@ -142,7 +138,7 @@ def _print_reconciliation(reconciliation: reconciling.Reconciliation, published_
         for column in table.columns[1:]:
             column.justify, column.no_wrap = "right", True
         for line in reconciliation.differences:
-            table.add_row(escape(line.recipient), str(line.published), str(line.computed), _signed(line.difference))
+            table.add_row(escape(line.recipient), str(line.published), str(line.computed), line.difference.signed())
         out.print(table)
     sentences = []
     if reconciliation.matching:
