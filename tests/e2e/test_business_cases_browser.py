@@ -1,7 +1,7 @@
 """Business case pages in a real browser: charts drawn under our CSP, accessibility, editing a case.
 
 The live app holds the demo, with the seed 002 case as business case 1 (version 2 gives five inputs
-ranges). The editing test adds a case of its own, so the demo's case stays at version 1 for the other tests.
+ranges). The editing test adds a case of its own, so the demo's case stays as it is for the other tests.
 """
 
 from __future__ import annotations
@@ -14,32 +14,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.appraisal.test_business_cases import CASE
 from wholeplace.auth.model import Role
 
 from .conftest import LiveApp, sign_in
 from .test_funds_browser import collect_errors, describe
 
 DEMO_CASE = "Domestic abuse — integrated early support (Cheshire West and Chester)"
-SMALL_CASE = """\
-name: {name}
-first_year: 2013/14
-years: 2
-partners: [Essex County Council, Essex Police]
-costs:
-  - name: Hub staff
-    payer: Essex County Council
-    kind: revenue
-    amount: 1000
-cohort:
-  size: 10
-outcomes:
-  - name: Fewer repeat incidents
-    success_rate: "0.5"
-    benefits:
-      - beneficiary: Essex Police
-        kind: fiscal_cashable
-        unit_value: 300
-"""
+# The stored-case tests' one-year case, over two years.
+SMALL_CASE = CASE.replace("name: Hub pilot", "name: {name}").replace("years: 1", "years: 2")
 
 
 def open_demo_case(page: Page) -> int:

@@ -25,40 +25,28 @@ def flows_figure(appraisal: Appraisal) -> dict[str, Any]:
     """Discounted costs and benefits by year as bars, with the cumulative lines that decide payback."""
     years = [str(flow.year) for flow in appraisal.flows]
 
-    def pounds(values: list[int]) -> list[float]:
-        return [value / 100 for value in values]
+    def series(trace: type[go.Bar] | type[go.Scatter], name: str, field: str, **style: Any) -> go.Bar | go.Scatter:
+        amounts = [getattr(flow, field).pence / 100 for flow in appraisal.flows]
+        return trace(name=name, x=years, y=amounts, hovertemplate=f"%{{x}}: £%{{y:,.2f}}<extra>{name}</extra>", **style)
 
+    line = {"mode": "lines+markers"}
     figure = go.Figure(
         data=[
-            go.Bar(
-                name="Costs (present value)",
-                x=years,
-                y=pounds([flow.pv_costs.pence for flow in appraisal.flows]),
-                marker={"color": COST_COLOUR},
-                hovertemplate="%{x}: £%{y:,.2f}<extra>Costs</extra>",
-            ),
-            go.Bar(
-                name="Benefits (present value)",
-                x=years,
-                y=pounds([flow.pv_benefits.pence for flow in appraisal.flows]),
-                marker={"color": BENEFIT_COLOUR},
-                hovertemplate="%{x}: £%{y:,.2f}<extra>Benefits</extra>",
-            ),
-            go.Scatter(
-                name="Cumulative costs",
-                x=years,
-                y=pounds([flow.cumulative_pv_costs.pence for flow in appraisal.flows]),
-                mode="lines+markers",
+            series(go.Bar, "Costs (present value)", "pv_costs", marker={"color": COST_COLOUR}),
+            series(go.Bar, "Benefits (present value)", "pv_benefits", marker={"color": BENEFIT_COLOUR}),
+            series(
+                go.Scatter,
+                "Cumulative costs",
+                "cumulative_pv_costs",
                 line={"color": COST_COLOUR, "dash": "dot"},
-                hovertemplate="%{x}: £%{y:,.2f}<extra>Cumulative costs</extra>",
+                **line,
             ),
-            go.Scatter(
-                name="Cumulative fiscal benefits",
-                x=years,
-                y=pounds([flow.cumulative_pv_fiscal_benefits.pence for flow in appraisal.flows]),
-                mode="lines+markers",
+            series(
+                go.Scatter,
+                "Cumulative fiscal benefits",
+                "cumulative_pv_fiscal_benefits",
                 line={"color": FISCAL_COLOUR},
-                hovertemplate="%{x}: £%{y:,.2f}<extra>Cumulative fiscal benefits</extra>",
+                **line,
             ),
         ],
         layout=figures.layout(
