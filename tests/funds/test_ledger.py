@@ -148,6 +148,33 @@ def pcc_038_13(session: Session, fund: Fund) -> Decision:
     return decide(session, fund, *lines)
 
 
+def spend(
+    session: Session,
+    fund: Fund,
+    decision: Decision,
+    project: str,
+    amount: Money,
+    description: str,
+    *,
+    actor: Actor = FINANCE,
+    date: dt.date = dt.date(2013, 10, 31),
+    returned: bool = False,
+) -> LedgerTransaction:
+    """Spend (or return) money from a project in 2013/14 under the decision that allocated it."""
+    return ledger.record_spend(
+        session,
+        actor,
+        fund_id=fund.id,
+        project=project,
+        amount=amount,
+        year=Y2013,
+        date=date,
+        decision_id=decision.id,
+        description=description,
+        returned=returned,
+    )
+
+
 def figures(statement: FundStatement) -> tuple:
     """The money a statement shows, leaving out rows of £0.00."""
     return (
@@ -269,18 +296,15 @@ def test_an_account_outside_the_five_roots_is_refused(session: Session) -> None:
 def test_finance_records_spend_moving_money_from_the_project_to_spend(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
-    spend = ledger.record_spend(
+    spent = spend(
         session,
-        FINANCE,
-        fund_id=fund.id,
-        project="Themes:Reducing Re-offending:IOM Performance Analyst",
-        amount=pounds("8750"),
-        year=Y2013,
-        date=dt.date(2013, 10, 31),
-        decision_id=decision.id,
-        description="IOM Performance Analyst, July to September 2013",
+        fund,
+        decision,
+        "Themes:Reducing Re-offending:IOM Performance Analyst",
+        pounds("8750"),
+        "IOM Performance Analyst, July to September 2013",
     )
-    assert [(p.account.path, Money(p.amount_pence)) for p in spend.postings] == [
+    assert [(p.account.path, Money(p.amount_pence)) for p in spent.postings] == [
         ("Themes:Reducing Re-offending:IOM Performance Analyst", pounds("-8750")),
         ("Spend:Reducing Re-offending:IOM Performance Analyst", pounds("8750")),
     ]
@@ -294,16 +318,14 @@ def test_finance_records_spend_moving_money_from_the_project_to_spend(session: S
 def test_underspend_given_back_goes_to_returned(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
-    ledger.record_spend(
+    spend(
         session,
-        FINANCE,
-        fund_id=fund.id,
-        project="Themes:Strengthening Communities",
-        amount=pounds("2960"),
-        year=Y2013,
+        fund,
+        decision,
+        "Themes:Strengthening Communities",
+        pounds("2960"),
+        "Underspend returned at year end",
         date=dt.date(2014, 3, 31),
-        decision_id=decision.id,
-        description="Underspend returned at year end",
         returned=True,
     )
     statement = ledger.statement(session, VIEWER, fund_id=fund.id)
@@ -317,33 +339,15 @@ def test_only_finance_can_record_spend(session: Session, actor: Actor) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
     with pytest.raises(AccessRefused, match="Only a user with the role finance can do this"):
-        ledger.record_spend(
-            session,
-            actor,
-            fund_id=fund.id,
-            project="Themes:Strategic Pool",
-            amount=pounds("100"),
-            year=Y2013,
-            date=dt.date(2013, 10, 31),
-            decision_id=decision.id,
-            description="Refused",
-        )
+        spend(session, fund, decision, "Themes:Strategic Pool", pounds("100"), "Refused", actor=actor)
 
 
 def test_spending_more_than_a_project_holds_is_refused(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
     with pytest.raises(ledger.NotEnoughMoney) as refused:
-        ledger.record_spend(
-            session,
-            FINANCE,
-            fund_id=fund.id,
-            project="Themes:Reducing Domestic Abuse:MASH Analyst",
-            amount=pounds("26700.01"),
-            year=Y2013,
-            date=dt.date(2013, 10, 31),
-            decision_id=decision.id,
-            description="A penny over",
+        spend(
+            session, fund, decision, "Themes:Reducing Domestic Abuse:MASH Analyst", pounds("26700.01"), "A penny over"
         )
     # 26,700.00 - 26,700.01 = -0.01
     assert refused.value.problems == [
@@ -355,34 +359,14 @@ def test_spending_from_the_pool_directly_is_refused(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
     with pytest.raises(InvalidInput, match="Pool:Unallocated is not a theme or project"):
-        ledger.record_spend(
-            session,
-            FINANCE,
-            fund_id=fund.id,
-            project="Pool:Unallocated",
-            amount=pounds("100"),
-            year=Y2013,
-            date=dt.date(2013, 10, 31),
-            decision_id=decision.id,
-            description="Not allocated",
-        )
+        spend(session, fund, decision, "Pool:Unallocated", pounds("100"), "Not allocated")
 
 
 def test_spending_nothing_is_refused(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
     with pytest.raises(InvalidInput, match=re.escape("Amount must be £0.01 or more")):
-        ledger.record_spend(
-            session,
-            FINANCE,
-            fund_id=fund.id,
-            project="Themes:Strategic Pool",
-            amount=Money(0),
-            year=Y2013,
-            date=dt.date(2013, 10, 31),
-            decision_id=decision.id,
-            description="Nothing",
-        )
+        spend(session, fund, decision, "Themes:Strategic Pool", Money(0), "Nothing")
 
 
 # reversals
@@ -427,17 +411,7 @@ def test_reversing_an_allocation_that_was_partly_spent_is_refused(session: Sessi
     contribute(session, fund, "290000")
     decision = decide(session, fund, move("35000", "Pool:Unallocated", "Themes:Reducing Re-offending"), reference="A/1")
     [allocation] = session.scalars(select(LedgerTransaction).where(LedgerTransaction.decision_id == decision.id))
-    ledger.record_spend(
-        session,
-        FINANCE,
-        fund_id=fund.id,
-        project="Themes:Reducing Re-offending",
-        amount=pounds("8750"),
-        year=Y2013,
-        date=dt.date(2013, 10, 31),
-        decision_id=decision.id,
-        description="First quarter",
-    )
+    spend(session, fund, decision, "Themes:Reducing Re-offending", pounds("8750"), "First quarter")
     # 35,000 - 8,750 spent = 26,250 left; taking back 35,000 would leave -8,750
     with pytest.raises(ledger.NotEnoughMoney, match="Themes:Reducing Re-offending: Not enough money in 2013/14"):
         ledger.reverse(session, FINANCE, transaction_id=allocation.id, decision=decision, date=dt.date(2013, 11, 1))
@@ -554,16 +528,13 @@ def test_moving_pool_money_between_years_before_an_assertion_leaves_its_total_st
 def test_a_statement_as_at_an_earlier_date_leaves_out_later_transactions(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)  # 30 July 2013
-    ledger.record_spend(
+    spend(
         session,
-        FINANCE,
-        fund_id=fund.id,
-        project="Themes:Reducing Re-offending:IOM Performance Analyst",
-        amount=pounds("8750"),
-        year=Y2013,
-        date=dt.date(2013, 10, 31),
-        decision_id=decision.id,
-        description="IOM Performance Analyst, July to September 2013",
+        fund,
+        decision,
+        "Themes:Reducing Re-offending:IOM Performance Analyst",
+        pounds("8750"),
+        "IOM Performance Analyst, July to September 2013",
     )
     before_the_decision = ledger.statement(session, VIEWER, fund_id=fund.id, as_at=dt.date(2013, 7, 29))
     assert (before_the_decision.contributed, before_the_decision.lines) == (Money(0), ())
@@ -593,17 +564,7 @@ def test_an_allocation_dated_before_the_money_came_in_is_refused(session: Sessio
 def test_the_ledger_sums_to_zero_after_every_kind_of_posting(session: Session) -> None:
     fund = make_fund(session)
     decision = pcc_038_13(session, fund)
-    ledger.record_spend(
-        session,
-        FINANCE,
-        fund_id=fund.id,
-        project="Themes:Strategic Pool",
-        amount=pounds("400"),
-        year=Y2013,
-        date=dt.date(2013, 10, 31),
-        decision_id=decision.id,
-        description="Room hire",
-    )
+    spend(session, fund, decision, "Themes:Strategic Pool", pounds("400"), "Room hire")
     total = session.scalar(select(func.sum(Posting.amount_pence)))
     assert total == 0
     lines, difference = trial_balance(ledger.balances(session, fund.id))
