@@ -5,7 +5,6 @@ An approval or rejection that is refused shows the decision again with every rea
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -13,13 +12,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.funds.test_pages import DemoMoney, cells, csrf, load_demo_money, signed_in, summary
+from tests.funds.test_pages import (
+    DemoMoney,
+    cells,
+    csrf,
+    draft_strategic_pool_top_up,
+    load_demo_money,
+    signed_in,
+    summary,
+)
 from wholeplace.audit import AuditEntry
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
-from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
-from wholeplace.decisions.service import DecisionIn, RecommendationIn
 from wholeplace.funds import ledger
 from wholeplace.funds.model import LedgerTransaction
 from wholeplace.money import FinancialYear, Money
@@ -186,26 +191,7 @@ def test_rejecting_with_a_reason_records_who_when_and_why(
 def test_approving_a_draft_that_would_overspend_the_pool_is_refused_with_the_reason_and_changes_nothing(
     decider: TestClient, sessions: sessionmaker[Session], demo: DemoMoney
 ) -> None:
-    with sessions() as session, session.begin():
-        # £20,000 more for the Strategic Pool, when only £17,240 is unallocated
-        draft = decisions.draft_decision(
-            session,
-            Actor.console(),
-            fund_id=demo.wecb,
-            draft=DecisionIn(
-                reference="PCC/070/13",
-                title="Top up the Strategic Pool",
-                report_date=dt.date(2013, 11, 1),
-                author="Programme Manager",
-                decision_maker="Police and Crime Commissioner for Essex",
-                recommendations=[
-                    RecommendationIn(
-                        "1", "Strategic Pool", Money.parse("20000"), "Pool:Unallocated", "Themes:Strategic Pool", Y2013
-                    )
-                ],
-            ),
-        )
-        draft_id = draft.id
+    draft_id = draft_strategic_pool_top_up(sessions, demo.wecb)
     with sessions() as session:
         transactions_before = session.scalar(select(func.count()).select_from(LedgerTransaction))
     page = decider.post(f"/decisions/{draft_id}/approve", data={"csrf_token": csrf(decider)})

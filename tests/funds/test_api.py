@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_user
-from tests.funds.test_pages import DemoMoney, load_demo_money
+from tests.funds.test_pages import DemoMoney, draft_strategic_pool_top_up, load_demo_money
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
-from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
-from wholeplace.decisions.service import DecisionIn, RecommendationIn
 from wholeplace.funds.model import LedgerTransaction
-from wholeplace.money import FinancialYear, Money
+from wholeplace.money import Money
 
 
 def token_for(sessions: sessionmaker[Session], role: Role) -> dict[str, str]:
@@ -246,30 +242,8 @@ def test_a_viewer_may_not_approve_or_reject(client: TestClient, viewer: dict[str
 def test_an_approval_that_would_overspend_the_pool_is_a_409_and_changes_nothing(
     client: TestClient, decider: dict[str, str], demo: DemoMoney, sessions: sessionmaker[Session]
 ) -> None:
-    with sessions() as session, session.begin():
-        draft = decisions.draft_decision(
-            session,
-            Actor.console(),
-            fund_id=demo.wecb,
-            draft=DecisionIn(
-                reference="PCC/070/13",
-                title="Top up the Strategic Pool",
-                report_date=dt.date(2013, 11, 1),
-                author="Programme Manager",
-                decision_maker="Police and Crime Commissioner for Essex",
-                recommendations=[
-                    RecommendationIn(
-                        "1",
-                        "Strategic Pool",
-                        Money.parse("20000"),
-                        "Pool:Unallocated",
-                        "Themes:Strategic Pool",
-                        FinancialYear(2013),
-                    )
-                ],
-            ),
-        )
-        draft_id = draft.id
+    draft_id = draft_strategic_pool_top_up(sessions, demo.wecb)
+    with sessions() as session:
         before = session.scalar(select(func.count()).select_from(LedgerTransaction))
     response = client.post(f"/api/v1/decisions/{draft_id}/approve", headers=decider)
     assert response.status_code == 409

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.factories import make_user, sign_in
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
+from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
+from wholeplace.decisions.service import DecisionIn, RecommendationIn
 from wholeplace.demo.funds import load_demo_funds
 from wholeplace.demo.load import DATA, load_areas
 from wholeplace.funds import ledger, sankey
@@ -61,6 +63,34 @@ def load_demo_money(sessions: sessionmaker[Session]) -> DemoMoney:
         csf_decision=decision["ECC/SAFER-ESSEX/2011-03-10"],
         pcc=pcc or 0,
     )
+
+
+def draft_strategic_pool_top_up(sessions: sessionmaker[Session], fund_id: int) -> int:
+    """A draft decision giving the Strategic Pool £20,000 more, when the demo's pool holds only £17,240."""
+    with sessions() as session, session.begin():
+        draft = decisions.draft_decision(
+            session,
+            Actor.console(),
+            fund_id=fund_id,
+            draft=DecisionIn(
+                reference="PCC/070/13",
+                title="Top up the Strategic Pool",
+                report_date=dt.date(2013, 11, 1),
+                author="Programme Manager",
+                decision_maker="Police and Crime Commissioner for Essex",
+                recommendations=[
+                    RecommendationIn(
+                        "1",
+                        "Strategic Pool",
+                        Money.parse("20000"),
+                        "Pool:Unallocated",
+                        "Themes:Strategic Pool",
+                        FinancialYear(2013),
+                    )
+                ],
+            ),
+        )
+        return draft.id
 
 
 def signed_in(client: TestClient, sessions: sessionmaker[Session], role: Role) -> TestClient:
