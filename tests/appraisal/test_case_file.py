@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from tests.appraisal.test_cli import DEMO_CASE
 from tests.appraisal.test_properties import PARTNERS, cases, shares
 from tests.appraisal.test_unit_costs import TOY
-from wholeplace.appraisal.case_file import read_case, write_case
+from wholeplace.appraisal.case_file import read_case
+from wholeplace.appraisal.case_writer import write_case
 from wholeplace.appraisal.discounting import Discounting
 from wholeplace.appraisal.distributions import PARAMETERS, Distribution, Shape
 from wholeplace.appraisal.engine import (

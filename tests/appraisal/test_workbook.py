@@ -29,7 +29,8 @@ from wholeplace.appraisal.engine import (
     Outcome,
     appraise,
 )
-from wholeplace.appraisal.workbook import read_workbook, template_workbook, write_workbook
+from wholeplace.appraisal.workbook import template_workbook, write_workbook
+from wholeplace.appraisal.workbook_import import read_workbook
 from wholeplace.funds.exports import MONEY_FORMAT
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Problem

@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wholeplace.appraisal import engine, shares_report, uncertainty, workbook
+from wholeplace.appraisal import engine, shares_report, uncertainty, workbook, workbook_import
 from wholeplace.appraisal.case_file import read_case
 from wholeplace.appraisal.shares import Basis
 from wholeplace.appraisal.unit_costs_cli import merged_library
@@ -142,7 +142,7 @@ def appraise(
 def _read(case_file: Path, unit_costs: Path | None) -> tuple[engine.Case | None, list[Problem]]:
     """A workbook's Inputs sheet, or a case file with its unit cost names looked up in the library."""
     if case_file.suffix.lower() == WORKBOOK_SUFFIX:
-        return workbook.read_workbook(case_file.read_bytes(), case_file.name)
+        return workbook_import.read_workbook(case_file.read_bytes(), case_file.name)
     return read_case(read_text(case_file), case_file.name, unit_costs=merged_library(unit_costs))
 
 

@@ -24,8 +24,9 @@ from wholeplace.appraisal import (
     uncertainty,
     unit_costs,
     workbook,
+    workbook_import,
 )
-from wholeplace.appraisal.case_file import write_case
+from wholeplace.appraisal.case_writer import write_case
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
 from wholeplace.auth.actor import Actor, allowed
@@ -310,7 +311,7 @@ async def _submitted(form: FormData) -> str:
         if len(data) > MAX_UPLOAD:
             raise InvalidInput([Problem("upload", "The file is larger than 2 MB: a case file is a few kilobytes")])
         if upload.filename.lower().endswith(".xlsx"):
-            case, problems = workbook.read_workbook(data, upload.filename)
+            case, problems = workbook_import.read_workbook(data, upload.filename)
             if problems:  # each names its sheet and cell: said in full, against the upload
                 raise InvalidInput([Problem("upload", str(problem)) for problem in problems])
             assert case is not None
