@@ -175,6 +175,16 @@ def spend(
     )
 
 
+def fund_with_pool_asserted(session: Session) -> Fund:
+    """A fund after PCC/038/13, with the pool's £17,240 asserted as its balance on 30 September 2013."""
+    fund = make_fund(session)
+    pcc_038_13(session, fund)
+    ledger.add_balance_assertion(
+        session, FINANCE, fund_id=fund.id, account="Pool:Unallocated", date=dt.date(2013, 9, 30), amount=pounds("17240")
+    )
+    return fund
+
+
 def figures(statement: FundStatement) -> tuple:
     """The money a statement shows, leaving out rows of £0.00."""
     return (
@@ -467,11 +477,7 @@ def test_a_balance_assertion_counts_only_what_was_posted_by_its_date(session: Se
 
 
 def test_a_later_posting_that_would_break_an_assertion_is_refused(session: Session) -> None:
-    fund = make_fund(session)
-    pcc_038_13(session, fund)
-    ledger.add_balance_assertion(
-        session, FINANCE, fund_id=fund.id, account="Pool:Unallocated", date=dt.date(2013, 9, 30), amount=pounds("17240")
-    )
+    fund = fund_with_pool_asserted(session)
     backdated = draft(
         session,
         fund,
@@ -487,11 +493,7 @@ def test_a_later_posting_that_would_break_an_assertion_is_refused(session: Sessi
 
 
 def test_a_posting_after_the_assertion_date_leaves_it_standing(session: Session) -> None:
-    fund = make_fund(session)
-    pcc_038_13(session, fund)
-    ledger.add_balance_assertion(
-        session, FINANCE, fund_id=fund.id, account="Pool:Unallocated", date=dt.date(2013, 9, 30), amount=pounds("17240")
-    )
+    fund = fund_with_pool_asserted(session)
     decide(
         session,
         fund,
@@ -504,11 +506,7 @@ def test_a_posting_after_the_assertion_date_leaves_it_standing(session: Session)
 
 
 def test_moving_pool_money_between_years_before_an_assertion_leaves_its_total_standing(session: Session) -> None:
-    fund = make_fund(session)
-    pcc_038_13(session, fund)
-    ledger.add_balance_assertion(
-        session, FINANCE, fund_id=fund.id, account="Pool:Unallocated", date=dt.date(2013, 9, 30), amount=pounds("17240")
-    )
+    fund = fund_with_pool_asserted(session)
     decide(
         session,
         fund,
