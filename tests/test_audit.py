@@ -24,8 +24,8 @@ def tamper(engine: Engine, sql: str) -> None:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             connection.execute(text(sql))
         else:
-            connection.execute(text("DROP TRIGGER audit_entries_no_update"))
-            connection.execute(text("DROP TRIGGER audit_entries_no_delete"))
+            connection.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_update"))
+            connection.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_delete"))
             connection.execute(text(sql))
 
 

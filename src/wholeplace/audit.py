@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from wholeplace.auth.actor import Actor, require
@@ -147,6 +147,57 @@ def verify(session: Session) -> ChainBreak | None:
     if head is not None and (head.seq, head.hash) != (last_seq, previous_hash):
         return ChainBreak(None, None, f"the chain ends at entry {last_seq} but {head.seq} were written")
     return None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One walk of the whole chain, as recorded in the chain itself."""
+
+    at: dt.datetime
+    by: str
+    entries: int
+    chain_break: str | None
+    seq: int  # the entry that records this walk
+
+
+VERIFIED = "audit.verified"
+
+
+def check_chain(session: Session, actor: Actor) -> Verification:
+    """Walk the whole chain now and record the result, so the page shows it without walking again."""
+    require(actor, "audit.view", object_type="audit")
+    chain_break = verify(session)
+    entries = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    entry = record(
+        session,
+        actor,
+        VERIFIED,
+        object_type="audit",
+        outcome=Outcome.ALLOWED if chain_break is None else Outcome.REFUSED,
+        entries=entries,
+        chain_break=None if chain_break is None else str(chain_break),
+    )
+    return _verification(entry)
+
+
+def last_verification(session: Session, actor: Actor) -> Verification | None:
+    """The latest recorded walk of the chain, or None when it was never checked."""
+    require(actor, "audit.view", object_type="audit")
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == VERIFIED).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return None if entry is None else _verification(entry)
+
+
+def _verification(entry: AuditEntry) -> Verification:
+    detail = json.loads(entry.detail)
+    return Verification(
+        at=entry.at, by=entry.actor, entries=int(detail["entries"]), chain_break=detail["chain_break"], seq=entry.seq
+    )
+
+
+def entries_since(session: Session, seq: int) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > seq)) or 0
 
 
 @contextmanager

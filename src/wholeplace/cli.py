@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,13 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wholeplace import audit
+from wholeplace import audit, audit_anchor
 from wholeplace.appraisal import cli as appraisal_cli
 from wholeplace.appraisal import portfolio_cli
 from wholeplace.appraisal.unit_costs_cli import unit_costs_app
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import err, out, unit_of_work
+from wholeplace.cli_support import err, out, read_text, refuse, unit_of_work
 from wholeplace.db import make_engine
 from wholeplace.decisions.cli import decisions_app, meetings_app
 from wholeplace.funds import plan_cli
@@ -24,7 +25,7 @@ from wholeplace.funds.cli import funds_app
 from wholeplace.migrate import upgrade
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
-from wholeplace.problems import InvalidInput
+from wholeplace.problems import InvalidInput, Problem
 from wholeplace.settings import get_settings
 
 app = typer.Typer(
@@ -161,15 +162,49 @@ def partners_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit chain: exit 0 when intact, 1 naming the first broken entry."""
+def audit_verify(
+    anchor: Annotated[
+        Path | None, typer.Option(help="An anchor file from `wholeplace audit anchor`: also check the end it saw")
+    ] = None,
+) -> None:
+    """Check the audit chain and record the check: exit 0 when intact, 1 naming the first broken entry."""
+    anchored = None if anchor is None else _read_anchor(anchor)
     with unit_of_work() as session:
-        chain_break = audit.verify(session)
-        count = session.query(audit.AuditEntry).count()
+        # Against the anchor first, before this check adds its own entry to the end.
+        against_anchor = None if anchored is None else audit_anchor.verify_with_anchor(session, anchored)
+        verification = audit.check_chain(session, Actor.console())
+    chain_break = verification.chain_break or (None if against_anchor is None else str(against_anchor))
     if chain_break is not None:
-        err.print(f"[red]The audit chain is broken at {escape(str(chain_break))}[/red]", highlight=False)
+        err.print(f"[red]The audit chain is broken at {escape(chain_break)}[/red]", highlight=False)
         raise typer.Exit(1)
-    out.print(f"The audit chain is intact: {count} entries")
+    against = "" if anchored is None else f"; entry {anchored.seq} is as the anchor saw it"
+    out.print(f"The audit chain is intact: {verification.entries} entries{against}")
+
+
+@audit_app.command("anchor")
+def audit_anchor_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the anchor: keep it away from the database")],
+) -> None:
+    """Write the head of the audit chain, signed with WHOLEPLACE_AUDIT_ANCHOR_KEY, to a file."""
+    key = _anchor_key()
+    with unit_of_work() as session:
+        anchor = audit_anchor.take_anchor(session)
+    file.write_text(json.dumps(anchor.signed(key), indent=2) + "\n", encoding="utf-8")
+    out.print(f"Anchored the audit chain at entry {anchor.seq} in {file}")
+
+
+def _read_anchor(path: Path) -> audit_anchor.Anchor:
+    try:
+        return audit_anchor.read_anchor(read_text(path), path.name, _anchor_key())
+    except InvalidInput as error:
+        refuse(error.problems)
+
+
+def _anchor_key() -> str:
+    key = get_settings().audit_anchor_key
+    if key is None or not key.get_secret_value():
+        refuse([Problem("WHOLEPLACE_AUDIT_ANCHOR_KEY", "Set a secret key to sign and check audit anchors")])
+    return key.get_secret_value()
 
 
 @demo_app.command("load")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     max_failed_sign_ins: int = Field(default=5, description="Failed sign-ins in a row that lock an account.")
     lockout_minutes: int = Field(default=15, description="Minutes an account stays locked.")
     page_size: int = Field(default=50, description="Rows per page in lists and API responses.")
+    audit_anchor_key: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs audit anchors (`wholeplace audit anchor`); keep it away from the database.",
+    )
     static_dir: Path = Field(
         default=Path(__file__).parent / "web" / "static",
         description="Folder of static assets, GOV.UK Frontend included (filled by `make assets`).",

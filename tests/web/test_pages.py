@@ -147,10 +147,19 @@ def test_a_viewer_sees_partners_but_no_way_to_change_them(client: TestClient, se
     assert client.get("/audit").status_code == 403
 
 
-def test_the_audit_page_shows_the_trail_and_that_it_is_intact(admin_client: TestClient) -> None:
+def test_the_audit_page_checks_the_chain_on_request_and_shows_the_last_check(admin_client: TestClient) -> None:
     page = admin_client.get("/audit")
     assert page.status_code == 200
-    assert "The chain is intact" in page.text and "sign_in" in page.text
+    assert "The chain has not been checked yet." in page.text and "sign_in" in page.text
+    checked = admin_client.post("/audit/verify", data={"csrf_token": csrf(admin_client)}, follow_redirects=False)
+    assert (checked.status_code, checked.headers["location"]) == (303, "/audit")
+    page = admin_client.get("/audit")
+    # two entries before the check: the admin's account made, and their sign-in
+    assert re.search(
+        r"The chain was intact when admin@essex\.example checked it on \d{1,2} \w+ \d{4} at \d\d:\d\d UTC: "
+        r"all 2 entries were as they were written\. 0 entries have been written since\.",
+        page.text,
+    )
 
 
 def test_sections_still_to_come_say_what_they_will_hold(admin_client: TestClient) -> None:

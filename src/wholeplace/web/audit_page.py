@@ -7,12 +7,12 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from wholeplace import audit
 from wholeplace.paging import PageOut
-from wholeplace.web.deps import ApiActor, AppSettings, DbSession, PageActor
+from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
 from wholeplace.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -67,5 +67,14 @@ def api_entries(
 def audit_page(
     request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: Annotated[int, Query(ge=1)] = 1
 ) -> HTMLResponse:
+    # The whole chain is walked on request (the button), not on every view: it grows without limit.
     found = audit.list_entries(session, actor, page=page, page_size=settings.page_size)
-    return render(request, "audit.html", {"title": "Audit trail", "found": found, "chain_break": audit.verify(session)})
+    checked = audit.last_verification(session, actor)
+    since = audit.entries_since(session, checked.seq) if checked else found.total
+    return render(request, "audit.html", {"title": "Audit trail", "found": found, "checked": checked, "since": since})
+
+
+@pages.post("/audit/verify")
+def check_chain(session: DbSession, actor: PageActor, form: CheckedForm) -> RedirectResponse:
+    audit.check_chain(session, actor)
+    return RedirectResponse("/audit", status_code=303)
