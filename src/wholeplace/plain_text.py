@@ -2,7 +2,7 @@
 
 A name with a right-to-left override shows one thing and sorts as another ("Essex Police" that
 reads backwards in part), a zero-width space makes two names that look the same differ, and a NUL
-byte is refused by PostgreSQL outright. Names are normalised to NFKC (so a full-width "Ｅ" is "E")
+byte is refused by PostgreSQL outright. Names are normalised to NFKC (so a full-width "\\uff25" is "E")
 and refused when they hold a control, format or bidirectional character; free text keeps its line
 breaks and tabs but is refused the rest.
 """
