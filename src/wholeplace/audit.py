@@ -18,12 +18,13 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from wholeplace.auth.actor import Actor, require
-from wholeplace.db import Base, UTCDateTime, utcnow
+from wholeplace.db import Base, UTCDateTime, clash_message, utcnow
 from wholeplace.paging import Page, paginate
-from wholeplace.problems import AccessRefused
+from wholeplace.problems import AccessRefused, Conflict
 
 GENESIS = "0" * 64
 
@@ -205,11 +206,17 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction that commits at the end or rolls back on error.
 
     A refused act rolls back whatever the transaction did, then its refusal is recorded in a
-    transaction of its own, so the audit trail keeps every refusal.
+    transaction of its own, so the audit trail keeps every refusal. A change that lost a race to a
+    uniqueness rule is refused as a Conflict that says so.
     """
     try:
         with factory() as session, session.begin():
             yield session
+    except IntegrityError as error:
+        message = clash_message(error)
+        if message is None:
+            raise
+        raise Conflict(message) from error
     except AccessRefused as refused:
         if refused.refusal is not None:
             with factory() as session, session.begin():

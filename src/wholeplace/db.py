@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import DateTime, Dialect, Engine, Enum, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Enum,
+    MetaData,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic migrations read the same on both databases.
@@ -40,17 +53,35 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        event.listen(engine, "connect", _sqlite_connected)
+        event.listen(engine, "begin", _sqlite_begin_immediately)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+# How long a second writer waits for the first to commit before it is refused.
+SQLITE_BUSY_SECONDS = 30
+
+
+def _sqlite_connected(connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # The sqlite3 driver would BEGIN only at the first write, after this transaction had read balances that
+    # another writer could change; hand transaction control to SQLAlchemy so `_sqlite_begin_immediately` runs.
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
+
+
+def _sqlite_begin_immediately(connection: Connection) -> None:
+    """Take the write lock at the start of every transaction, so that what it reads stays true until it commits.
+
+    SQLite has one writer at a time; a second transaction waits here (up to the busy timeout) instead of
+    reading a balance that the first is about to change. Readers outside a transaction are unaffected (WAL).
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -81,6 +112,41 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# Set as `info={CLASH: "..."}` on a unique column or constraint: what to tell a user whose change lost a race to it.
+CLASH = "clash"
+_CLASH_FALLBACK = "Someone else saved the same record at the same moment, so nothing was changed. Try again"
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
+_POSTGRES_KEY = re.compile(r"Key \((\w+)")
+
+
+def clash_message(error: IntegrityError) -> str | None:
+    """What a unique-constraint violation means to the user, or None when it is some other integrity error.
+
+    A uniqueness rule that a service checks before writing can still be broken by two requests at once on
+    PostgreSQL; the loser meets the constraint and is told so here, instead of seeing a server error.
+    """
+    original = error.orig
+    if (sqlite := _SQLITE_UNIQUE.search(str(original))) is not None:
+        table_name, column_name = sqlite.groups()
+    elif getattr(original, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        diagnostic = original.diag  # type: ignore[union-attr]
+        key = _POSTGRES_KEY.search(diagnostic.message_detail or "")
+        if key is None or diagnostic.table_name is None:
+            return _CLASH_FALLBACK
+        table_name, column_name = diagnostic.table_name, key[1]
+    else:
+        return None
+    table = Base.metadata.tables.get(table_name)
+    if table is None:
+        return _CLASH_FALLBACK
+    for constraint in table.constraints:
+        first_columns = constraint.columns.keys()[:1] if isinstance(constraint, UniqueConstraint) else []
+        if first_columns == [column_name] and CLASH in constraint.info:
+            return constraint.info[CLASH]
+    column = table.columns.get(column_name)
+    return column.info.get(CLASH, _CLASH_FALLBACK) if column is not None else _CLASH_FALLBACK
 
 
 def utcnow() -> dt.datetime:

@@ -1,6 +1,8 @@
-"""Races over money on PostgreSQL: approvals and reversals at the same moment must queue on the fund.
+"""Races on both databases: spends, approvals, reversals, version saves and references at the same moment.
 
-Each thread works in its own `unit_of_work`, as concurrent web requests would.
+Each thread works in its own `unit_of_work`, as concurrent web requests would. On PostgreSQL the racers queue
+on the fund's row lock (or meet a unique constraint); on SQLite they queue at `BEGIN IMMEDIATE`. Either way
+exactly the right number get through and every other one is refused with its reason, never a server error.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import _empty_postgres
+from tests.appraisal.test_business_cases import ANALYST, CASE, CASE_V2
 from tests.funds.test_ledger import (
     DECIDER,
     FINANCE,
@@ -25,17 +27,17 @@ from tests.funds.test_ledger import (
     make_fund,
     move,
     pounds,
+    spend,
 )
 from wholeplace import audit
-from wholeplace.db import session_factory
+from wholeplace.appraisal import service as business_cases
+from wholeplace.appraisal.model import BusinessCaseVersion
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
 from wholeplace.funds import ledger
 from wholeplace.funds.model import Account, LedgerTransaction, Posting
 from wholeplace.money import Money
-from wholeplace.problems import Conflict
-
-pytestmark = pytest.mark.postgres
+from wholeplace.problems import Conflict, InvalidInput
 
 
 def run_at_once(count: int, work: Callable[[int], object]) -> list[object]:
@@ -73,12 +75,6 @@ def pool_after_each_transaction(session: Session, fund_id: int) -> list[Money]:
         running += pence
         history.append(Money(running))
     return history
-
-
-@pytest.fixture
-def sessions(postgres_engine: Engine) -> sessionmaker[Session]:
-    _empty_postgres(postgres_engine)
-    return session_factory(postgres_engine)
 
 
 def test_twenty_approvals_at_once_spend_the_pool_exactly_once(sessions: sessionmaker[Session]) -> None:
@@ -124,7 +120,14 @@ def test_twenty_approvals_at_once_spend_the_pool_exactly_once(sessions: sessionm
 
 
 def wait_until_waiting_on_locks(sessions: sessionmaker[Session], count: int) -> None:
-    """Block until `count` other connections are waiting for a lock."""
+    """Block until `count` other connections are waiting for a lock.
+
+    SQLite cannot say who is waiting; its racers wait at BEGIN IMMEDIATE, so a moment's pause lets them
+    arrive there. Arriving later would only make them run one after another, which the tests also accept.
+    """
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        time.sleep(0.5)
+        return
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with sessions() as session:
@@ -275,3 +278,127 @@ def test_an_approval_and_a_rejection_of_one_draft_at_once_leave_it_one_or_the_ot
         )
     assert (status, posted) in ((DecisionStatus.APPROVED, 1), (DecisionStatus.REJECTED, 0)), (status, posted)
     assert list(outcome.values()).count("done") == 1, outcome
+
+
+def test_twenty_spends_at_once_from_a_theme_holding_fifty_thousand_spend_it_exactly_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    with audit.unit_of_work(sessions) as session:
+        fund = make_fund(session)
+        contribute(session, fund, "50000")
+        allocation = decide(
+            session, fund, move("50000", "Pool:Unallocated", "Themes:Reducing Re-offending"), reference="A/1"
+        )
+        fund_id, allocation_id = fund.id, allocation.id
+
+    def pay(n: int) -> str:
+        with audit.unit_of_work(sessions) as session:
+            spend(
+                session,
+                session.get(type(fund), fund_id),
+                session.get(Decision, allocation_id),
+                "Themes:Reducing Re-offending",
+                pounds("10000"),
+                f"Invoice {n + 1}",
+            )
+        return "spent"
+
+    results = run_at_once(20, pay)
+
+    # 50,000 / 10,000 = 5 spends; the other 15 find the theme empty
+    assert results.count("spent") == 5, results
+    refused = [result for result in results if isinstance(result, ledger.NotEnoughMoney)]
+    assert len(refused) == 15, results
+    assert all("Not enough money" in str(refusal) and "Reducing Re-offending" in str(refusal) for refusal in refused)
+    with sessions() as session:
+        statement = ledger.statement(session, VIEWER, fund_id=fund_id)
+        [theme] = statement.lines
+        assert (theme.theme, theme.allocated, theme.spent, theme.remaining) == (
+            "Reducing Re-offending",
+            pounds("50000"),
+            pounds("50000"),
+            Money(0),
+        )
+        assert audit.verify(session) is None
+
+
+def test_twenty_drafts_with_one_reference_at_once_keep_one_and_refuse_the_rest(
+    sessions: sessionmaker[Session],
+) -> None:
+    with audit.unit_of_work(sessions) as session:
+        fund = make_fund(session)
+        contribute(session, fund, "50000")
+        ledger.open_account(session, fund, "Themes:Strategic Pool")  # so that no racer opens it
+        fund_id = fund.id
+
+    def write(_: int) -> str:
+        with audit.unit_of_work(sessions) as session:
+            draft(
+                session,
+                session.get(type(fund), fund_id),
+                move("100", "Pool:Unallocated", "Themes:Strategic Pool"),
+                reference="PCC/070/13",
+            )
+        return "drafted"
+
+    results = run_at_once(20, write)
+
+    assert results.count("drafted") == 1, results
+    refused = [result for result in results if result != "drafted"]
+    # the loser is told before writing (its check saw the winner) or by the unique constraint (it did not)
+    assert all(isinstance(result, (Conflict, InvalidInput)) for result in refused), results
+    for refusal in refused:
+        assert "There is already a decision PCC/070/13" in str(refusal) or (
+            "Another decision with this reference was saved at the same moment" in str(refusal)
+        ), refusal
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 2  # the contribution and the one draft
+
+
+def test_twenty_saves_of_one_version_at_once_keep_one_and_refuse_the_rest(sessions: sessionmaker[Session]) -> None:
+    with audit.unit_of_work(sessions) as session:
+        case_id = business_cases.add_case(session, ANALYST, source=CASE).id
+
+    def save(n: int) -> str:
+        with audit.unit_of_work(sessions) as session:
+            business_cases.save_version(session, ANALYST, case_id=case_id, source=CASE_V2 + f"# edit {n}\n", based_on=1)
+        return "saved"
+
+    results = run_at_once(20, save)
+
+    assert results.count("saved") == 1, results
+    refused = [result for result in results if result != "saved"]
+    assert len(refused) == 19 and all(isinstance(result, Conflict) for result in refused), results
+    assert all("make your change to the newest version" in str(refusal) for refusal in refused)
+    with sessions() as session:
+        numbers = session.scalars(
+            select(BusinessCaseVersion.number).where(BusinessCaseVersion.business_case_id == case_id)
+        ).all()
+        assert sorted(numbers) == [1, 2]
+
+
+def test_a_write_that_meets_a_unique_constraint_is_refused_as_a_conflict_saying_why(
+    sessions: sessionmaker[Session],
+) -> None:
+    """What a racer that passed the service's own check meets: the constraint, turned into a Conflict."""
+    with audit.unit_of_work(sessions) as session:
+        fund = make_fund(session)
+        contribute(session, fund, "50000", reference="PCC/CONTRIB/1")
+        fund_id = fund.id
+    clash = "Another decision with this reference was saved at the same moment"
+    with pytest.raises(Conflict, match=clash), audit.unit_of_work(sessions) as session:
+        clone = session.scalar(select(Decision).where(Decision.reference == "PCC/CONTRIB/1"))
+        session.add(
+            Decision(
+                reference=clone.reference,
+                fund_id=fund_id,
+                title="Copy",
+                report_date=clone.report_date,
+                author="",
+                decision_maker="",
+                created_by="test",
+            )
+        )
+        session.flush()
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 1

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wholeplace.db import Base, UTCDateTime, utcnow
+from wholeplace.db import CLASH, Base, UTCDateTime, utcnow
 
 
 class BusinessCase(Base):
@@ -36,7 +36,16 @@ class BusinessCaseVersion(Base):
     """The case file as saved, with the headline figures it gave then (kept so lists and diffs need no rerun)."""
 
     __tablename__ = "business_case_versions"
-    __table_args__ = (UniqueConstraint("business_case_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "business_case_id",
+            "number",
+            info={
+                CLASH: "Someone else saved a new version of this case at the same moment. "
+                "Open the case again, and make your change to the newest version"
+            },
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     business_case_id: Mapped[int] = mapped_column(ForeignKey("business_cases.id", ondelete="CASCADE"), index=True)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wholeplace.db import Base, UTCDateTime, enum_of, utcnow
+from wholeplace.db import CLASH, Base, UTCDateTime, enum_of, utcnow
 from wholeplace.partners.model import Organisation
 
 
@@ -27,7 +27,9 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(
+        String(254), unique=True, info={CLASH: "A user with this email address was added at the same moment"}
+    )
     name: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     password_hash: Mapped[str] = mapped_column(String(200))

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wholeplace.db import Base, UTCDateTime, enum_of, utcnow
+from wholeplace.db import CLASH, Base, UTCDateTime, enum_of, utcnow
 from wholeplace.funds.model import Account, Fund
 
 
@@ -24,7 +24,9 @@ class Decision(Base):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    reference: Mapped[str] = mapped_column(
+        String(60), unique=True, info={CLASH: "Another decision with this reference was saved at the same moment"}
+    )
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     report_date: Mapped[dt.date] = mapped_column(Date)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wholeplace.db import Base, UTCDateTime, enum_of, utcnow
+from wholeplace.db import CLASH, Base, UTCDateTime, enum_of, utcnow
 from wholeplace.money import FinancialYear
 from wholeplace.partners.model import Organisation
 
@@ -46,7 +46,9 @@ class Fund(Base):
     __tablename__ = "funds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(
+        String(40), unique=True, info={CLASH: "Another fund with this code was saved at the same moment"}
+    )
     name: Mapped[str] = mapped_column(String(200))
     first_year: Mapped[int]
     last_year: Mapped[int]
@@ -67,7 +69,15 @@ class Fund(Base):
 
 class Account(Base):
     __tablename__ = "fund_accounts"
-    __table_args__ = (UniqueConstraint("fund_id", "path"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "fund_id",
+            "path",
+            info={
+                CLASH: "Another change opened the same account at the same moment, so nothing was changed. Try again"
+            },
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
@@ -93,7 +103,11 @@ class LedgerTransaction(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(400))
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"),
+        unique=True,
+        info={CLASH: "This transaction was reversed by someone else at the same moment"},
+    )
     posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     posted_by: Mapped[str] = mapped_column(String(254))
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wholeplace.db import Base, UTCDateTime, enum_of, utcnow
+from wholeplace.db import CLASH, Base, UTCDateTime, enum_of, utcnow
 
 
 class OrganisationKind(StrEnum):
@@ -68,8 +68,12 @@ class Organisation(Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    identifier: Mapped[str] = mapped_column(
+        String(100), unique=True, info={CLASH: "A partner with this identifier was added at the same moment"}
+    )
+    name: Mapped[str] = mapped_column(
+        String(200), unique=True, info={CLASH: "A partner with this name was added at the same moment"}
+    )
     kind: Mapped[OrganisationKind] = mapped_column(enum_of(OrganisationKind, 40))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
