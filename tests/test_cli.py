@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,19 @@ def test_a_user_is_created_and_given_a_token(database: Engine, tmp_path: Path) -
     code, output = run("users", "token", "finance@essex.example", "--name", "monthly export")
     assert code == 0
     assert output.strip().splitlines()[-1].startswith("wp_")
+    code, output = run("users", "revoke-token", "finance@essex.example", "1")
+    assert (code, output) == (0, "Revoked token 1 'monthly export' of finance@essex.example\n")
+    # the console operator made and revoked the token; the trail says so, and whose token it was
+    with database.connect() as connection:
+        made = connection.execute(
+            select(AuditEntry.actor, AuditEntry.detail)
+            .where(AuditEntry.action.like("api_token.%"))
+            .order_by(AuditEntry.seq)
+        ).all()
+    assert [(actor.startswith("console:"), json.loads(detail).get("for_user")) for actor, detail in made] == [
+        (True, "finance@essex.example"),
+        (True, "finance@essex.example"),
+    ]
 
 
 def test_a_user_with_a_short_password_is_refused(database: Engine) -> None:
@@ -133,3 +147,13 @@ def test_audit_verify_passes_an_intact_chain_and_names_a_tampered_entry(database
         entry_id = connection.execute(select(AuditEntry.id).where(AuditEntry.seq == 2)).scalar_one()
     assert code == 1
     assert f"The audit chain is broken at entry 2 (id {entry_id}): its contents were changed" in output
+
+
+def test_allocating_into_a_fund_with_a_year_that_is_not_one_is_refused_naming_the_option(
+    database: Engine, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text('name: Underspend\ntotal: "100"\nlines:\n  - recipient: Strategic Pool\n    fraction: "1"\n')
+    code, output = run("allocate", str(plan), "--into", "wecb-2013-14", "--reference", "PLAN/1", "--year", "2013-14")
+    assert code == 1
+    assert output.startswith("--year: ") and "2013/14" in output and "Traceback" not in output

@@ -103,7 +103,7 @@ def users_token(email: str, name: Annotated[str, typer.Option(help="What the tok
     """Create an API token for a user and print it once."""
     with unit_of_work() as session:
         user = auth_service.user_by_email(session, email)
-        token, secret = auth_service.create_token(session, Actor.of(user), name=name)
+        token, secret = auth_service.create_token(session, Actor.console(), name=name, for_user=user)
         err.print(f"Token {token.id} '{token.name}' for {user.email}. Copy it now: it will not be shown again.")
         print(secret)
 
@@ -113,7 +113,7 @@ def users_revoke_token(email: str, token_id: int) -> None:
     """Revoke one of a user's API tokens."""
     with unit_of_work() as session:
         user = auth_service.user_by_email(session, email)
-        token = auth_service.revoke_token(session, Actor.of(user), token_id=token_id)
+        token = auth_service.revoke_token(session, Actor.console(), token_id=token_id, for_user=user)
         out.print(f"Revoked token {token.id} '{token.name}' of {user.email}")
 
 

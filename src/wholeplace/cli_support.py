@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from wholeplace import audit
 from wholeplace.db import make_engine, session_factory
+from wholeplace.money import FinancialYear, FinancialYearError
 from wholeplace.problems import Problem, WholeplaceError
 from wholeplace.settings import get_settings
 
@@ -37,6 +38,16 @@ def refuse(problems: Sequence[Problem]) -> NoReturn:
     for problem in problems:
         err.print(Text(str(problem), style="red"))
     raise typer.Exit(1)
+
+
+def financial_year_option(text: str | None, option: str) -> FinancialYear | None:
+    """A financial year given on the command line, like 2013/14; anything else is refused naming the option."""
+    if text is None:
+        return None
+    try:
+        return FinancialYear.parse(text)
+    except FinancialYearError as error:
+        refuse([Problem(option, str(error))])
 
 
 def print_whole(table: Table) -> None:

@@ -328,7 +328,7 @@ def test_twenty_drafts_with_one_reference_at_once_keep_one_and_refuse_the_rest(
     with audit.unit_of_work(sessions) as session:
         fund = make_fund(session)
         contribute(session, fund, "50000")
-        ledger.open_account(session, fund, "Themes:Strategic Pool")  # so that no racer opens it
+        ledger.open_account(session, FINANCE, fund, "Themes:Strategic Pool")  # so that no racer opens it
         fund_id = fund.id
 
     def write(_: int) -> str:

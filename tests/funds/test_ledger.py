@@ -7,6 +7,7 @@ concurrency tests: real rows through the real services.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -260,8 +261,8 @@ def test_posting_under_a_draft_decision_is_refused(session: Session) -> None:
     fund = make_fund(session)
     make_partner(session)
     decision = draft(session, fund, move("290000", f"Contributions:{PCC}", "Pool:Unallocated"))
-    contribution = ledger.open_account(session, fund, f"Contributions:{PCC}")
-    pool = ledger.open_account(session, fund, "Pool:Unallocated")
+    contribution = ledger.open_account(session, FINANCE, fund, f"Contributions:{PCC}")
+    pool = ledger.open_account(session, FINANCE, fund, "Pool:Unallocated")
     with pytest.raises(InvalidInput, match="PCC/038/13 is not an approved decision of this fund"):
         ledger.post(
             session,
@@ -278,8 +279,8 @@ def test_posting_under_a_draft_decision_is_refused(session: Session) -> None:
 def test_an_unbalanced_posting_is_refused(session: Session) -> None:
     fund = make_fund(session)
     decision = contribute(session, fund, "290000")
-    contribution = ledger.open_account(session, fund, f"Contributions:{PCC}")
-    pool = ledger.open_account(session, fund, "Pool:Unallocated")
+    contribution = ledger.open_account(session, FINANCE, fund, f"Contributions:{PCC}")
+    pool = ledger.open_account(session, FINANCE, fund, "Pool:Unallocated")
     with pytest.raises(InvalidInput, match=re.escape("Postings add up to -£0.01")):
         ledger.post(
             session,
@@ -292,12 +293,42 @@ def test_an_unbalanced_posting_is_refused(session: Session) -> None:
         )
 
 
+def test_only_those_who_decide_or_keep_the_books_may_post(session: Session) -> None:
+    fund = make_fund(session)
+    decision = contribute(session, fund, "100")
+    contribution = ledger.open_account(session, FINANCE, fund, f"Contributions:{PCC}")
+    pool = ledger.open_account(session, FINANCE, fund, "Pool:Unallocated")
+    with pytest.raises(AccessRefused, match="Only a user with the role admin, decision_maker, finance can do this"):
+        ledger.post(
+            session,
+            VIEWER,
+            fund=ledger.lock_fund(session, fund.id),
+            decision=decision,
+            date=dt.date(2013, 7, 30),
+            description="By someone who may only look",
+            lines=[(contribution, pounds("-1"), Y2013), (pool, pounds("1"), Y2013)],
+        )
+    assert count(session, LedgerTransaction) == 1
+
+
+def test_opening_an_account_is_audited_once_with_who_opened_it(session: Session) -> None:
+    fund = make_fund(session)
+    ledger.open_account(session, FINANCE, fund, "Themes:Strategic Pool")
+    ledger.open_account(session, FINANCE, fund, "Themes: Strategic Pool ")  # the same account, not a second
+    opened = session.execute(
+        select(AuditEntry.actor, AuditEntry.detail).where(AuditEntry.action == "fund_account.opened")
+    ).all()
+    assert [(actor, json.loads(detail)) for actor, detail in opened] == [
+        ("finance@essex.example", {"account": "Themes:Strategic Pool", "fund": "wecb-2013-14"})
+    ]
+
+
 def test_an_account_outside_the_five_roots_is_refused(session: Session) -> None:
     fund = make_fund(session)
     with pytest.raises(InvalidInput, match="'Reserves:General' is not an account"):
-        ledger.open_account(session, fund, "Reserves:General")
+        ledger.open_account(session, FINANCE, fund, "Reserves:General")
     with pytest.raises(InvalidInput, match="The pool has one account, Pool:Unallocated"):
-        ledger.open_account(session, fund, "Pool:Earmarked")
+        ledger.open_account(session, FINANCE, fund, "Pool:Earmarked")
 
 
 # spending

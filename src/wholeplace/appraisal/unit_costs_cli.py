@@ -20,8 +20,8 @@ from wholeplace.appraisal.unit_costs import (
     read_library_file,
     shipped_library,
 )
-from wholeplace.cli_support import err, out, print_whole, refuse
-from wholeplace.money import FinancialYear, FinancialYearError
+from wholeplace.cli_support import err, financial_year_option, out, print_whole, refuse
+from wholeplace.money import FinancialYear
 from wholeplace.problems import Problem
 
 unit_costs_app = typer.Typer(
@@ -62,7 +62,7 @@ def list_unit_costs(
     `--format csv` without `--price-year` writes a library file that `check` and `--file` accept.
     """
     library = merged_library(file)
-    year = _price_year(price_year)
+    year = financial_year_option(price_year, "--price-year")
     rows = [_row(library, cost, year) for cost in library]
     if format is ListFormat.json:
         as_json = [row | {"verified": cost.verified} for row, cost in zip(rows, library, strict=True)]
@@ -81,7 +81,7 @@ def show(
 ) -> None:
     """One unit cost in full, and with `--price-year` the deflating worked out."""
     library = merged_library(file)
-    year = _price_year(price_year)
+    year = financial_year_option(price_year, "--price-year")
     try:
         cost = library.get(name)
         rebased = library.value_in(name, year) if year else None
@@ -134,15 +134,6 @@ def merged_library(file: Path | None) -> UnitCostLibrary:
     if replaced:
         err.print(f"{escape(file.name)} replaces the shipped {', '.join(replaced)}", highlight=False)
     return shipped.merge(costs)
-
-
-def _price_year(text: str | None) -> FinancialYear | None:
-    if text is None:
-        return None
-    try:
-        return FinancialYear.parse(text)
-    except FinancialYearError as error:
-        refuse([Problem("--price-year", str(error))])
 
 
 def _row(library: UnitCostLibrary, cost: UnitCost, year: FinancialYear | None) -> dict[str, str | int | bool | None]:

@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "funds.view": EVERYONE,
     "funds.manage": frozenset({Role.ADMIN, Role.FINANCE}),
     "funds.spend": frozenset({Role.FINANCE}),
+    # posting happens only inside an approval, a spend or a reversal, each checked for its own role first
+    "funds.post": frozenset({Role.DECISION_MAKER, Role.FINANCE, Role.ADMIN}),
     "decisions.view": EVERYONE,
     "decisions.draft": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     "decisions.decide": frozenset({Role.DECISION_MAKER}),

@@ -199,18 +199,38 @@ def end_session(session: Session, actor: Actor, token: str | None) -> None:
     audit.record(session, actor, "sign_out", object_type="user", object_id=actor.user_id)
 
 
-def create_token(session: Session, actor: Actor, *, name: str) -> tuple[ApiToken, str]:
-    """A new API token for the acting user. The secret is returned once and never stored."""
-    if actor.user_id is None:
-        raise InvalidInput("API tokens belong to a user: sign in as one")
+def create_token(session: Session, actor: Actor, *, name: str, for_user: User | None = None) -> tuple[ApiToken, str]:
+    """A new API token for the acting user, or made by an administrator for `for_user`.
+
+    The secret is returned once and never stored. The audit trail names who made the token and whose it is.
+    """
+    owner_id = _token_owner(actor, for_user, "users.manage")
     if not name.strip():
         raise InvalidInput([Problem("name", "Enter a name for the token, such as 'monthly finance export'")])
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=actor.user_id, name=name.strip(), token_hash=_digest(secret), prefix=secret[:10])
+    token = ApiToken(user_id=owner_id, name=name.strip(), token_hash=_digest(secret), prefix=secret[:10])
     session.add(token)
     session.flush()
-    audit.record(session, actor, "api_token.created", object_type="api_token", object_id=token.id, name=token.name)
+    audit.record(
+        session,
+        actor,
+        "api_token.created",
+        object_type="api_token",
+        object_id=token.id,
+        name=token.name,
+        **({"for_user": for_user.email} if for_user is not None else {}),
+    )
     return token, secret
+
+
+def _token_owner(actor: Actor, for_user: User | None, action: str) -> int:
+    """Whose token it is: the actor's own, or, for an administrator acting on their behalf, the user's."""
+    if for_user is not None and for_user.id != actor.user_id:
+        require(actor, action, object_type="user", object_id=for_user.id)
+        return for_user.id
+    if actor.user_id is None:
+        raise InvalidInput("API tokens belong to a user: sign in as one")
+    return actor.user_id
 
 
 def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
@@ -219,13 +239,22 @@ def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
     )
 
 
-def revoke_token(session: Session, actor: Actor, *, token_id: int) -> ApiToken:
+def revoke_token(session: Session, actor: Actor, *, token_id: int, for_user: User | None = None) -> ApiToken:
+    owner_id = _token_owner(actor, for_user, "users.manage")
     token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != actor.user_id:
-        raise NotFound(f"You have no API token {token_id}")
+    if token is None or token.user_id != owner_id:
+        whose = "You have" if for_user is None else f"{for_user.email} has"
+        raise NotFound(f"{whose} no API token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(session, actor, "api_token.revoked", object_type="api_token", object_id=token.id)
+        audit.record(
+            session,
+            actor,
+            "api_token.revoked",
+            object_type="api_token",
+            object_id=token.id,
+            **({"for_user": for_user.email} if for_user is not None else {}),
+        )
     return token
 
 

@@ -105,7 +105,7 @@ def list_page(
             "found": found,
             "status": status or "",
             "fund": fund_id,
-            "funds": ledger.list_funds(session, actor, page_size=500).items,
+            "funds": ledger.all_funds(session, actor),
             "statuses": STATUS_TAGS,
         },
     )

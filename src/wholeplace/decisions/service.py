@@ -85,7 +85,7 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         opened = {}
         for field, path in (("from_account", item.from_account), ("to_account", item.to_account)):
             try:
-                opened[field] = ledger.open_account(session, fund, path)
+                opened[field] = ledger.open_account(session, actor, fund, path)
             except InvalidInput as error:
                 problems += [Problem(f"{where}.{field}", p.message) for p in error.problems]
         if len(opened) < 2:
@@ -222,15 +222,23 @@ def list_decisions(
     *,
     fund_id: int | None = None,
     status: DecisionStatus | None = None,
+    effective_by: dt.date | None = None,
     page: int = 1,
     page_size: int = 50,
 ) -> Page[Decision]:
+    """Decisions, newest report first; `effective_by` keeps those with money moving on or before that day."""
     require(actor, "decisions.view", object_type="decision")
     statement = select(Decision).order_by(Decision.report_date.desc(), Decision.reference)
     if fund_id is not None:
         statement = statement.where(Decision.fund_id == fund_id)
     if status is not None:
         statement = statement.where(Decision.status == status)
+    if effective_by is not None:
+        statement = statement.where(
+            select(Recommendation.id)
+            .where(Recommendation.decision_id == Decision.id, Recommendation.effective_date <= effective_by)
+            .exists()
+        )
     return paginate(session, statement, page=page, page_size=page_size)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wholeplace import audit
+from wholeplace import audit, business_dates
 from wholeplace.auth.actor import Actor, require
 from wholeplace.decisions.model import Decision, DecisionStatus
 from wholeplace.funds import engine
@@ -108,6 +108,12 @@ def list_funds(session: Session, actor: Actor, *, page: int = 1, page_size: int 
     return paginate(session, select(Fund).order_by(Fund.first_year.desc(), Fund.name), page=page, page_size=page_size)
 
 
+def all_funds(session: Session, actor: Actor) -> list[Fund]:
+    """Every fund, newest first, for a choice of one: a list to pick from must not stop at a page."""
+    require(actor, "funds.view", object_type="fund")
+    return list(session.scalars(select(Fund).order_by(Fund.first_year.desc(), Fund.name)))
+
+
 def get_fund(session: Session, actor: Actor, fund_id: int) -> Fund:
     require(actor, "funds.view", object_type="fund", object_id=fund_id)
     fund = session.get(Fund, fund_id)
@@ -124,8 +130,13 @@ def fund_by_code(session: Session, actor: Actor, code: str) -> Fund:
     return fund
 
 
-def open_account(session: Session, fund: Fund, path: str, *, partner: Organisation | None = None) -> Account:
-    """The fund's account at this path, opened if new. Opening an account moves no money."""
+def open_account(
+    session: Session, actor: Actor, fund: Fund, path: str, *, partner: Organisation | None = None
+) -> Account:
+    """The fund's account at this path, opened (and the opening audited) if new. Opening moves no money.
+
+    The caller has checked that the actor may do what needs the account (draft, spend, assert a balance).
+    """
     path = ":".join(part.strip() for part in path.split(":"))
     kind = kind_of_path(path)
     account = session.scalar(select(Account).where(Account.fund_id == fund.id, Account.path == path))
@@ -144,11 +155,10 @@ def open_account(session: Session, fund: Fund, path: str, *, partner: Organisati
         account = Account(fund_id=fund.id, path=path, kind=kind, organisation=partner)
         session.add(account)
         session.flush()
+        audit.record(
+            session, actor, "fund_account.opened", object_type="fund", object_id=fund.id, fund=fund.code, account=path
+        )
     return account
-
-
-def contribution_account(session: Session, fund: Fund, partner: Organisation) -> Account:
-    return open_account(session, fund, f"Contributions:{partner.name}", partner=partner)
 
 
 def lock_fund(session: Session, fund_id: int) -> Fund:
@@ -201,6 +211,7 @@ def post(
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
     """Post one balanced transaction. The caller holds the fund's lock (`lock_fund`)."""
+    require(actor, "funds.post", object_type="fund", object_id=fund.id)
     if decision.status is not DecisionStatus.APPROVED or decision.fund_id != fund.id:
         raise InvalidInput([Problem("decision", f"{decision.reference} is not an approved decision of this fund")])
     posting_lines = [PostingLine(account.path, account.kind, amount, year) for account, amount, year in lines]
@@ -347,11 +358,11 @@ def record_spend(
         raise NotFound(f"There is no decision {decision_id}")
     if amount.pence <= 0:
         raise InvalidInput([Problem("amount", "Amount must be £0.01 or more")])
-    source = open_account(session, fund, project)
+    source = open_account(session, actor, fund, project)
     if source.kind not in (AccountKind.THEME, AccountKind.PROJECT):
         raise InvalidInput([Problem("project", f"{project} is not a theme or project")])
     root = "Returned" if returned else "Spend"
-    target = open_account(session, fund, root + source.path.removeprefix("Themes"))
+    target = open_account(session, actor, fund, root + source.path.removeprefix("Themes"))
     return post(
         session,
         actor,
@@ -369,7 +380,7 @@ def add_balance_assertion(
     """Record that an account holds an amount at the end of a day; refused if it does not."""
     require(actor, "funds.manage", object_type="fund", object_id=fund_id)
     fund = lock_fund(session, fund_id)
-    target = open_account(session, fund, account)
+    target = open_account(session, actor, fund, account)
     held = _balance_at(session, fund.id, target.path, date)
     if held != amount:
         raise InvalidInput([Problem(target.path, f"holds {held} at the end of {date:%d %B %Y}, not {amount}")])
@@ -413,7 +424,7 @@ def _balance_at(session: Session, fund_id: int, path: str, date: dt.date) -> Mon
 def statement(session: Session, actor: Actor, *, fund_id: int, as_at: dt.date | None = None) -> FundStatement:
     """Contributed by partner, allocated by theme and project, spent, returned and unallocated."""
     require(actor, "funds.view", object_type="fund", object_id=fund_id)
-    as_at = as_at or dt.date.today()
+    as_at = as_at or business_dates.today()
     return engine.fund_statement(balances(session, fund_id, as_at=as_at), as_at)
 
 

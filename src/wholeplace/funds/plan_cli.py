@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from enum import StrEnum
@@ -14,8 +13,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from wholeplace import business_dates
 from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import err, out, read_text, refuse, unit_of_work
+from wholeplace.cli_support import err, financial_year_option, out, read_text, refuse, unit_of_work
 from wholeplace.decisions.service import DecisionIn, RecommendationIn, draft_decision
 from wholeplace.funds import ledger
 from wholeplace.funds import plan as engine
@@ -165,10 +165,11 @@ def _draft_into(allocation: engine.PlanAllocation, fund_code: str, reference: st
     """A draft decision moving each allocation from the fund's pool to a theme account named by its path."""
     if not reference:
         refuse([Problem("--reference", "Give the draft decision a reference, like ECC/CSF/2011-12")])
+    given_year = financial_year_option(year, "--year")
     with unit_of_work() as session:
         actor = Actor.console()
         fund = ledger.fund_by_code(session, actor, fund_code)
-        financial_year = FinancialYear.parse(year) if year else FinancialYear(fund.first_year)
+        financial_year = given_year or FinancialYear(fund.first_year)
         recommendations = [
             RecommendationIn(
                 str(number),
@@ -188,7 +189,7 @@ def _draft_into(allocation: engine.PlanAllocation, fund_code: str, reference: st
             draft=DecisionIn(
                 reference=reference or "",
                 title=allocation.name,
-                report_date=dt.date.today(),
+                report_date=business_dates.today(),
                 author=actor.label,
                 decision_maker="To be decided",
                 stated_total=allocation.total - allocation.unallocated,

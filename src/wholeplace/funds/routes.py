@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from wholeplace import business_dates
 from wholeplace.auth.actor import Actor, allowed, require
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import DecisionStatus
@@ -42,6 +43,8 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["funds"])
 
 PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
+# The statement names this many of the decisions behind it, newest first, and links to the rest.
+SOURCES_SHOWN = 20
 PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 AsAt = Annotated[dt.date | None, Query(description="Statement as at the end of this day; today if not given")]
 
@@ -125,9 +128,16 @@ def _statement(
     problems: InvalidInput | None = None,
 ) -> HTMLResponse:
     statement = ledger.statement(session, actor, fund_id=fund.id, as_at=as_at)
-    approved = decisions.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.APPROVED, page_size=500)
+    sources = decisions.list_decisions(
+        session,
+        actor,
+        fund_id=fund.id,
+        status=DecisionStatus.APPROVED,
+        effective_by=statement.as_at,
+        page_size=SOURCES_SHOWN,
+    )
     drafts = decisions.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.DRAFT, page_size=1)
-    partner_ids = {org.name: org.id for org in partners.list_organisations(session, actor, page_size=500).items}
+    partner_ids = partners.ids_by_name(session, actor, [name for name, _ in statement.contributed_by_partner])
     context = error_summary(problems.problems, {"as_at": "as_at-day"}) if problems else {}
     return render(
         request,
@@ -143,9 +153,7 @@ def _statement(
             "figure": sankey.figure(statement, pool=fund.name),
             "trial_balance": TrialBalanceTotals.of(ledger.balances(session, fund.id, as_at=statement.as_at)),
             "broken_assertions": ledger.check_assertions(session, actor, fund_id=fund.id),
-            "sources": [
-                d for d in approved.items if any(r.effective_date <= statement.as_at for r in d.recommendations)
-            ],
+            "sources": sources,
             "drafts": drafts.total,
             "partner_ids": partner_ids,
             "percent": percent,
@@ -196,7 +204,7 @@ def reprofile(request: Request, session: DbSession, actor: PageActor, form: Chec
     values = ReprofileForm.of(form)
     try:
         draft = values.draft(
-            accounts=_accounts(session, actor, fund), years=fund.years, today=dt.date.today(), author=actor.label
+            accounts=_accounts(session, actor, fund), years=fund.years, today=business_dates.today(), author=actor.label
         )
         with session.begin_nested():
             decision = decisions.draft_decision(session, actor, fund_id=fund_id, draft=draft)

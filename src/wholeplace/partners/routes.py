@@ -165,7 +165,7 @@ def _form(
     values: dict[str, object],
     problems: InvalidInput | None = None,
 ) -> HTMLResponse:
-    others = service.list_organisations(session, actor, page=1, page_size=500).items
+    others = service.organisation_choices(session, actor)
     context = error_summary(problems.problems, {"kind": "kind", "area_code": "area_code"}) if problems else {}
     title = f"Change {organisation.name}" if organisation else "Add a partner"
     return render(
@@ -176,7 +176,11 @@ def _form(
             "organisation": organisation,
             "values": values,
             "kinds": KIND_LABELS,
-            "parents": [org for org in others if organisation is None or org.id != organisation.id],
+            "parents": [
+                (identifier, name)
+                for identifier, name in others
+                if organisation is None or identifier != organisation.identifier
+            ],
             "areas": service.list_areas(session, actor),
             **context,
         },

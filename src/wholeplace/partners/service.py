@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -33,6 +33,24 @@ def list_organisations(
         pattern = f"%{search.strip()}%"
         statement = statement.where(or_(Organisation.name.ilike(pattern), Organisation.identifier.ilike(pattern)))
     return paginate(session, statement, page=page, page_size=page_size)
+
+
+def organisation_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """Every partner's identifier and name, for a choice of one: a list to pick from must not stop at a page."""
+    require(actor, "partners.view", object_type="organisation")
+    return [
+        (identifier, name)
+        for identifier, name in session.execute(
+            select(Organisation.identifier, Organisation.name).order_by(Organisation.name)
+        )
+    ]
+
+
+def ids_by_name(session: Session, actor: Actor, names: Collection[str]) -> dict[str, int]:
+    """The ids of the partners with these names (for links from a statement that names them)."""
+    require(actor, "partners.view", object_type="organisation")
+    rows = session.execute(select(Organisation.name, Organisation.id).where(Organisation.name.in_(list(names))))
+    return {name: organisation_id for name, organisation_id in rows}
 
 
 def get_organisation(session: Session, actor: Actor, organisation_id: int) -> Organisation:
