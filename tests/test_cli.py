@@ -157,3 +157,12 @@ def test_allocating_into_a_fund_with_a_year_that_is_not_one_is_refused_naming_th
     code, output = run("allocate", str(plan), "--into", "wecb-2013-14", "--reference", "PLAN/1", "--year", "2013-14")
     assert code == 1
     assert output.startswith("--year: ") and "2013/14" in output and "Traceback" not in output
+
+
+def test_a_decision_is_approved_at_the_console_with_its_own_date_and_signatory(database: Engine) -> None:
+    assert run("demo", "load")[0] == 0
+    approve = ("decisions", "approve", "DEMO/REPROFILE/1", "--as", "decision.maker@demo.wholeplace.test")
+    code, output = run(*approve, "--decided-on", "2 December 2013")
+    assert (code, output) == (1, "--decided-on: 2 December 2013 is not a date written like 2013-07-30\n")
+    code, output = run(*approve, "--decided-on", "2013-12-02", "--signed-by", "Police and Crime Commissioner for Essex")
+    assert (code, output) == (0, "Approved DEMO/REPROFILE/1, decided on 2 December 2013: 1 transaction posted\n")

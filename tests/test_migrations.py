@@ -70,3 +70,54 @@ def test_the_schema_downgrades_to_empty_and_upgrades_again(empty_engine: Engine)
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     upgrade(empty_engine)
     assert "audit_entries" in inspect(empty_engine).get_table_names()
+
+
+def test_decisions_recorded_before_0004_keep_the_day_they_were_recorded_as_the_day_decided(
+    empty_engine: Engine,
+) -> None:
+    config = alembic_config(empty_engine.url.render_as_string(hide_password=False))
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        stamp = "2026-12-04 10:15:00+00:00"
+        connection.execute(
+            text(
+                "INSERT INTO organisations (id, identifier, name, kind, created_at, updated_at) "
+                "VALUES (1, 'XX-PCC', 'Police and Crime Commissioner for Essex', 'police_and_crime_commissioner', "
+                ":at, :at)"
+            ),
+            {"at": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO funds (id, code, name, first_year, last_year, holder_id, created_at) "
+                "VALUES (1, 'wecb', 'WECB', 2013, 2014, 1, :at)"
+            ),
+            {"at": stamp},
+        )
+        for reference, decided_at in (("PCC/038/13", stamp), ("PCC/039/13", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO decisions (reference, fund_id, title, report_date, author, decision_maker, purpose, "
+                    "financial_implications, publish, status, decided_at, decided_by, created_by, created_at) "
+                    "VALUES (:reference, 1, 'T', '2013-07-30', 'A', 'Police and Crime Commissioner for Essex', '', '', "
+                    ":publish, :status, :decided_at, :decided_by, 'x', :at)"
+                ),
+                {
+                    "reference": reference,
+                    "publish": True,
+                    "status": "approved" if decided_at else "draft",
+                    "decided_at": decided_at,
+                    "decided_by": "console:root" if decided_at else None,
+                    "at": stamp,
+                },
+            )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT reference, decided_on, signed_by, recorded_by FROM decisions ORDER BY reference")
+        ).all()
+    assert [(reference, str(day) if day else None, signed, by) for reference, day, signed, by in rows] == [
+        ("PCC/038/13", "2026-12-04", "Police and Crime Commissioner for Essex", "console:root"),
+        ("PCC/039/13", None, None, None),
+    ]

@@ -21,6 +21,7 @@ from tests.funds.test_pages import (
     signed_in,
     summary,
 )
+from wholeplace import business_dates
 from wholeplace.audit import AuditEntry
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
@@ -175,17 +176,44 @@ def test_rejecting_with_a_reason_records_who_when_and_why(
     decider: TestClient, sessions: sessionmaker[Session], demo: DemoMoney
 ) -> None:
     reason = "Recruitment in the north has now started; keep the money in 2013/14."
+    signature = {"decided_on-day": "2", "decided_on-month": "12", "decided_on-year": "2013", "signed_by": "The PCC"}
     response = decider.post(
         f"/decisions/{demo.reprofile}/reject",
-        data={"reason": reason, "csrf_token": csrf(decider)},
+        data={"reason": reason, "csrf_token": csrf(decider), **signature},
         follow_redirects=False,
     )
     assert response.headers["location"] == f"/decisions/{demo.reprofile}?rejected=1"
     page = decider.get(response.headers["location"])
     assert "DEMO/REPROFILE/1 has been rejected. No money has moved." in page.text
-    assert "decision_maker@essex.example did not agree the recommendations to this report on" in page.text
+    assert "The PCC did not agree the recommendations to this report on 2 December 2013, because:" in page.text
+    assert re.search(
+        r"Recorded here by decision_maker@essex\.example on \d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", page.text
+    )
     assert reason in page.text
     assert status_of(sessions, demo.reprofile) is DecisionStatus.REJECTED
+
+
+def test_the_approval_form_offers_today_and_the_office_and_refuses_a_date_that_is_not_one(
+    decider: TestClient, sessions: sessionmaker[Session], demo: DemoMoney
+) -> None:
+    form = decider.get(f"/decisions/{demo.reprofile}")
+    today = business_dates.today()
+    assert f'name="decided_on-year" type="text" value="{today.year}"' in form.text.replace("  ", " ")
+    assert 'name="signed_by" type="text" value="Police and Crime Commissioner for Essex"' in form.text
+    page = decider.post(
+        f"/decisions/{demo.reprofile}/approve",
+        data={
+            "csrf_token": csrf(decider),
+            "decided_on-day": "31",
+            "decided_on-month": "2",
+            "decided_on-year": "2014",
+            "signed_by": "Police and Crime Commissioner for Essex",
+        },
+    )
+    assert page.status_code == 422
+    assert page.text.count("The date decided must be a real date, like 31 3 2014") == 2  # summary and field
+    assert 'href="#decided_on-day"' in page.text and 'value="31"' in page.text
+    assert status_of(sessions, demo.reprofile) is DecisionStatus.DRAFT
 
 
 def test_approving_a_draft_that_would_overspend_the_pool_is_refused_with_the_reason_and_changes_nothing(

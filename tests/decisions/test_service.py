@@ -29,7 +29,7 @@ from tests.funds.test_ledger import (
     pcc_038_13,
     pounds,
 )
-from wholeplace import audit
+from wholeplace import audit, business_dates
 from wholeplace.audit import AuditEntry
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
@@ -190,11 +190,19 @@ def test_approval_posts_one_transaction_per_recommendation_and_is_audited(sessio
     assert len(posted) == 7  # the contribution and six allocations
     assert all(transaction.decision_id == decision.id for transaction in posted)
     assert [sum(p.amount_pence for p in transaction.postings) for transaction in posted] == [0] * 7
-    assert (decision.status, decision.decided_by) == (DecisionStatus.APPROVED, DECIDER.label)
+    # No date or signatory given: decided today (in London), signed by the office the report was put to
+    assert (decision.status, decision.decided_on, decision.signed_by, decision.recorded_by) == (
+        DecisionStatus.APPROVED,
+        business_dates.today(),
+        PCC,
+        DECIDER.label,
+    )
     assert actions(session)[-8:] == ["ledger.posted"] * 7 + ["decision.approved"]
     approved = session.scalars(select(AuditEntry).where(AuditEntry.action == "decision.approved")).one()
     assert json.loads(approved.detail) == {
         "reference": "PCC/038/13",
+        "decided_on": str(business_dates.today()),
+        "signed_by": PCC,
         "transactions": [transaction.id for transaction in posted],
     }
 
@@ -204,6 +212,51 @@ def test_approval_posts_one_transaction_per_recommendation_and_is_audited(sessio
     assert statement.unallocated == pounds("17240")  # 290,000 - 272,760
     assert len(statement.lines) == 6
     assert decisions.figure_checks(decision)[0].agrees
+
+
+def test_a_decision_keeps_its_own_date_and_signatory_apart_from_when_it_was_recorded(session: Session) -> None:
+    fund = make_fund(session)
+    decision = draft(session, fund, *wecb_moves(), stated_total=pounds("272760"))
+    decisions.approve_decision(
+        session,
+        DECIDER,
+        decision_id=decision.id,
+        signature=decisions.Signature(dt.date(2013, 7, 30), "  Police and Crime  Commissioner for Essex "),
+    )
+    assert (decision.decided_on, decision.signed_by) == (dt.date(2013, 7, 30), PCC)
+    assert decision.recorded_by == DECIDER.label
+    assert decision.recorded_at is not None and decision.recorded_at.date() >= dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("signature", "where", "message"),
+    [
+        (
+            decisions.Signature(dt.date(2013, 7, 29)),
+            "decided_on",
+            "The date decided must be on or after the report's date, 30 July 2013",
+        ),
+        (decisions.Signature(dt.date(2999, 1, 1)), "decided_on", "The date decided cannot be after today"),
+        (decisions.Signature(signed_by="   "), "signed_by", "Enter the signatory"),
+        (
+            decisions.Signature(signed_by="Police\u202eand Crime Commissioner"),
+            "signed_by",
+            "Signatory must not contain invisible or control characters",
+        ),
+    ],
+    ids=["before-the-report", "in-the-future", "no-signatory", "hidden-character"],
+)
+def test_a_decision_signed_on_an_impossible_day_or_by_nobody_is_refused_and_moves_nothing(
+    session: Session, signature: decisions.Signature, where: str, message: str
+) -> None:
+    fund = make_fund(session)
+    decision = draft(session, fund, *wecb_moves())
+    with pytest.raises(InvalidInput) as refused:
+        decisions.approve_decision(session, DECIDER, decision_id=decision.id, signature=signature)
+    [problem] = refused.value.problems
+    assert problem.where == where and problem.message.startswith(message), problem
+    assert decision.status is DecisionStatus.DRAFT
+    assert count(session, LedgerTransaction) == 0
 
 
 def test_approving_twice_is_a_conflict(session: Session) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_user
 from tests.funds.test_pages import DemoMoney, draft_strategic_pool_top_up, load_demo_money
+from wholeplace import business_dates
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
@@ -217,10 +218,15 @@ def test_a_decision_maker_approves_through_the_api_and_the_money_moves(
     response = client.post(f"/api/v1/decisions/{demo.reprofile}/approve", headers=decider)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["status"], body["decided_by"], body["totals"]["moved"]) == (
+    assert (body["status"], body["recorded_by"], body["totals"]["moved"]) == (
         "approved",
         "decision_maker@essex.example",
         "37500.00",
+    )
+    # sent no signature: decided today, signed by the office the report was put to
+    assert (body["decided_on"], body["signed_by"]) == (
+        str(business_dates.today()),
+        "Police and Crime Commissioner for Essex",
     )
     statement = client.get(f"/api/v1/funds/{demo.wecb}/statement", headers=decider).json()
     assert statement["allocated_by_year"] == [

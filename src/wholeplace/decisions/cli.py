@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -11,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import out, unit_of_work
+from wholeplace.cli_support import out, refuse, unit_of_work
 from wholeplace.decisions import service
 from wholeplace.decisions.model import ActionStatus, Decision, Meeting
-from wholeplace.problems import NotFound
+from wholeplace.paging import MAX_PAGE_SIZE
+from wholeplace.problems import NotFound, Problem
 
 decisions_app = typer.Typer(help="Decision records that authorise money.", no_args_is_help=True)
 meetings_app = typer.Typer(help="Meetings and their numbered actions.", no_args_is_help=True)
@@ -40,7 +43,7 @@ def list_decisions() -> None:
     """Every decision, newest first, with its status and total."""
     with unit_of_work() as session:
         table = Table("Reference", "Date", "Title", "Fund", "Status", "To themes and projects")
-        for decision in service.list_decisions(session, Actor.console(), page_size=500).items:
+        for decision in _every_decision(session):
             total = service.allocated_total(decision)
             table.add_row(
                 decision.reference,
@@ -53,24 +56,60 @@ def list_decisions() -> None:
         out.print(table)
 
 
+DecidedOn = Annotated[
+    str | None, typer.Option(help="The day the decision maker signed the record, like 2013-07-30; today if left out")
+]
+SignedBy = Annotated[
+    str | None, typer.Option(help="Who signed the record; the office the report was put to if left out")
+]
+
+
+def _every_decision(session: Session) -> Iterator[Decision]:
+    """Every decision, a page at a time, so that a long list is printed whole."""
+    page = service.list_decisions(session, Actor.console(), page_size=MAX_PAGE_SIZE)
+    yield from page.items
+    while page.has_next:
+        page = service.list_decisions(session, Actor.console(), page=page.page + 1, page_size=MAX_PAGE_SIZE)
+        yield from page.items
+
+
 @decisions_app.command("approve")
-def approve(reference: str, acting_as: ActingAs) -> None:
+def approve(reference: str, acting_as: ActingAs, decided_on: DecidedOn = None, signed_by: SignedBy = None) -> None:
     """Approve a draft decision and post its money (decision makers only)."""
+    signature = _signature(decided_on, signed_by)
     with unit_of_work() as session:
         decision = _by_reference(session, reference)
-        posted = service.approve_decision(session, _acting(session, acting_as), decision_id=decision.id)
-        out.print(f"Approved {reference}: {len(posted)} transactions posted")
+        posted = service.approve_decision(
+            session, _acting(session, acting_as), decision_id=decision.id, signature=signature
+        )
+        posted_count = f"{len(posted)} transaction{'' if len(posted) == 1 else 's'}"
+        out.print(f"Approved {reference}, decided on {decision.decided_on:%-d %B %Y}: {posted_count} posted")
 
 
 @decisions_app.command("reject")
 def reject(
-    reference: str, acting_as: ActingAs, reason: Annotated[str, typer.Option(help="Why it is not agreed")]
+    reference: str,
+    acting_as: ActingAs,
+    reason: Annotated[str, typer.Option(help="Why it is not agreed")],
+    decided_on: DecidedOn = None,
+    signed_by: SignedBy = None,
 ) -> None:
     """Reject a draft decision with a reason; nothing is posted."""
+    signature = _signature(decided_on, signed_by)
     with unit_of_work() as session:
         decision = _by_reference(session, reference)
-        service.reject_decision(session, _acting(session, acting_as), decision_id=decision.id, reason=reason)
-        out.print(f"Rejected {reference}")
+        service.reject_decision(
+            session, _acting(session, acting_as), decision_id=decision.id, reason=reason, signature=signature
+        )
+        out.print(f"Rejected {reference}, decided on {decision.decided_on:%-d %B %Y}")
+
+
+def _signature(decided_on: str | None, signed_by: str | None) -> service.Signature:
+    try:
+        day = dt.date.fromisoformat(decided_on) if decided_on is not None else None
+    except ValueError:
+        refuse([Problem("--decided-on", f"{decided_on} is not a date written like 2013-07-30")])
+    return service.Signature(decided_on=day, signed_by=signed_by)
 
 
 @meetings_app.command("list")

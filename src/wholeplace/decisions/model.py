@@ -39,8 +39,12 @@ class Decision(Base):
     non_publication_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[DecisionStatus] = mapped_column(enum_of(DecisionStatus, 10), default=DecisionStatus.DRAFT)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decided_by: Mapped[str | None] = mapped_column(String(254))
+    # What the signed record says: the day the decision maker decided, and who signed it ...
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    # ... and when and by whom that was entered here, which may be years later.
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(254))
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

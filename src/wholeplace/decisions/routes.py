@@ -11,7 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
+from wholeplace import business_dates
 from wholeplace.auth.actor import Actor, allowed
 from wholeplace.decisions import service
 from wholeplace.decisions.model import DecisionStatus
@@ -21,12 +23,14 @@ from wholeplace.decisions.schemas import (
     DecisionSummaryOut,
     DecisionTotals,
     RejectIn,
+    SignatureIn,
     parse_status,
 )
 from wholeplace.funds import ledger
 from wholeplace.money import FinancialYear
 from wholeplace.paging import PageOut
 from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
+from wholeplace.web.date_boxes import date_from_boxes
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
 from wholeplace.web.templating import error_summary, render
 
@@ -69,9 +73,12 @@ def api_get(session: DbSession, actor: ApiActor, decision_id: int) -> DecisionOu
 
 
 @api.post("/decisions/{decision_id}/approve", response_model=DecisionOut)
-def api_approve(session: DbSession, actor: ApiActor, decision_id: int) -> DecisionOut:
-    """Approve a draft and post its money; refused (409) if the money is not there, and nothing changes."""
-    service.approve_decision(session, actor, decision_id=decision_id)
+def api_approve(session: DbSession, actor: ApiActor, decision_id: int, body: SignatureIn | None = None) -> DecisionOut:
+    """Approve a draft and post its money; refused (409) if the money is not there, and nothing changes.
+
+    Send the date decided and the signatory from the signed record; left out, they are today and the office.
+    """
+    service.approve_decision(session, actor, decision_id=decision_id, signature=(body or SignatureIn()).signature())
     decision = service.get_decision(session, actor, decision_id)
     return DecisionOut.of(decision, service.figure_checks(decision))
 
@@ -79,7 +86,9 @@ def api_approve(session: DbSession, actor: ApiActor, decision_id: int) -> Decisi
 @api.post("/decisions/{decision_id}/reject", response_model=DecisionOut)
 def api_reject(session: DbSession, actor: ApiActor, decision_id: int, body: RejectIn) -> DecisionOut:
     """Reject a draft with the reason its recommendations are not agreed; nothing is posted."""
-    decision = service.reject_decision(session, actor, decision_id=decision_id, reason=body.reason)
+    decision = service.reject_decision(
+        session, actor, decision_id=decision_id, reason=body.reason, signature=body.signature()
+    )
     return DecisionOut.of(decision, service.figure_checks(decision))
 
 
@@ -126,23 +135,45 @@ def detail_page(request: Request, session: DbSession, actor: PageActor, decision
 
 @pages.post("/decisions/{decision_id}/approve", response_model=None)
 def approve(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: int) -> Response:
+    typed = _typed_signature(form)
     try:
         with session.begin_nested():
-            service.approve_decision(session, actor, decision_id=decision_id)
+            service.approve_decision(session, actor, decision_id=decision_id, signature=_signature(typed))
     except (InvalidInput, Conflict) as error:  # NotEnoughMoney is a Conflict
-        return _detail(request, session, actor, decision_id, refused=error)
+        return _detail(request, session, actor, decision_id, refused=error, typed=typed)
     return RedirectResponse(f"/decisions/{decision_id}?approved=1", status_code=303)
 
 
 @pages.post("/decisions/{decision_id}/reject", response_model=None)
 def reject(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: int) -> Response:
     reason = str(form.get("reason", ""))
+    typed = _typed_signature(form)
     try:
         with session.begin_nested():
-            service.reject_decision(session, actor, decision_id=decision_id, reason=reason)
+            service.reject_decision(session, actor, decision_id=decision_id, reason=reason, signature=_signature(typed))
     except (InvalidInput, Conflict) as error:
-        return _detail(request, session, actor, decision_id, refused=error, reason=reason)
+        return _detail(request, session, actor, decision_id, refused=error, reason=reason, typed=typed)
     return RedirectResponse(f"/decisions/{decision_id}?rejected=1", status_code=303)
+
+
+SIGNATURE_FIELDS = ("decided_on-day", "decided_on-month", "decided_on-year", "signed_by")
+
+
+def _typed_signature(form: FormData) -> dict[str, str]:
+    """The signature fields the form sent; a field left out (not sent at all) takes its default."""
+    return {field: str(form[field]) for field in SIGNATURE_FIELDS if field in form}
+
+
+def _signature(typed: dict[str, str]) -> service.Signature:
+    """The date decided and signatory as typed; a date that is not one is refused before anything is signed."""
+    decided_on = date_from_boxes(
+        "decided_on",
+        "The date decided",
+        typed.get("decided_on-day"),
+        typed.get("decided_on-month"),
+        typed.get("decided_on-year"),
+    )
+    return service.Signature(decided_on=decided_on, signed_by=typed.get("signed_by"))
 
 
 def _detail(
@@ -153,13 +184,24 @@ def _detail(
     *,
     refused: WholeplaceError | None = None,
     reason: str = "",
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     decision = service.get_decision(session, actor, decision_id)
     context = {}
     if refused is not None:
         # A field's problem links to the field; any other (an account short of money) is said in full.
-        problems = [p if p.where in ("reason", "") else Problem("", str(p)) for p in refused.problems]
-        context = error_summary(problems)
+        problems = [
+            p if p.where in ("reason", "decided_on", "signed_by", "") else Problem("", str(p)) for p in refused.problems
+        ]
+        context = error_summary(problems, {"decided_on": "decided_on-day"})
+    today = business_dates.today()
+    typed = {
+        "decided_on-day": str(today.day),
+        "decided_on-month": str(today.month),
+        "decided_on-year": str(today.year),
+        "signed_by": decision.decision_maker,
+        **(typed or {}),
+    }
     return render(
         request,
         "decisions/detail.html",
@@ -171,6 +213,7 @@ def _detail(
             "status_tag": STATUS_TAGS[decision.status],
             "can_decide": allowed(actor, "decisions.decide") and decision.status is DecisionStatus.DRAFT,
             "reason": reason,
+            "typed": typed,
             "fy": FinancialYear,
             **context,
         },

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wholeplace.decisions.engine import FigureCheck
 from wholeplace.decisions.model import Decision, DecisionStatus, Recommendation
+from wholeplace.decisions.service import Signature
 from wholeplace.funds.model import AccountKind
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import InvalidInput, Problem
@@ -148,8 +149,10 @@ class DecisionOut(DecisionSummaryOut):
     publish: bool
     non_publication_reason: str | None
     rejection_reason: str | None
-    decided_at: dt.datetime | None
-    decided_by: str | None
+    decided_on: dt.date | None = Field(description="The day the decision maker decided, as the signed record says")
+    signed_by: str | None = Field(description="Who signed the decision record")
+    recorded_at: dt.datetime | None = Field(description="When the decision was entered here")
+    recorded_by: str | None = Field(description="Who entered it here")
     created_by: str
     created_at: dt.datetime
     recommendations: list[RecommendationOut]
@@ -171,8 +174,10 @@ class DecisionOut(DecisionSummaryOut):
                 "publish": decision.publish,
                 "non_publication_reason": decision.non_publication_reason,
                 "rejection_reason": decision.rejection_reason,
-                "decided_at": decision.decided_at,
-                "decided_by": decision.decided_by,
+                "decided_on": decision.decided_on,
+                "signed_by": decision.signed_by,
+                "recorded_at": decision.recorded_at,
+                "recorded_by": decision.recorded_by,
                 "created_by": decision.created_by,
                 "created_at": decision.created_at,
                 "recommendations": [RecommendationOut.of(item) for item in decision.recommendations],
@@ -184,7 +189,17 @@ class DecisionOut(DecisionSummaryOut):
         )
 
 
-class RejectIn(BaseModel):
+class SignatureIn(BaseModel):
+    """The decision's own date and signatory, from the signed record; today and the report's office if left out."""
+
     model_config = ConfigDict(extra="forbid")
 
+    decided_on: dt.date | None = Field(None, description="The day the decision maker decided, like 2013-07-30")
+    signed_by: str | None = Field(None, description="Who signed the decision record")
+
+    def signature(self) -> Signature:
+        return Signature(decided_on=self.decided_on, signed_by=self.signed_by)
+
+
+class RejectIn(SignatureIn):
     reason: str = Field(description="Why the recommendations are not agreed")

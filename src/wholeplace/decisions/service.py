@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wholeplace import audit
+from wholeplace import audit, business_dates
 from wholeplace.auth.actor import Actor, require
 from wholeplace.db import utcnow
 from wholeplace.decisions.engine import FigureCheck, RecommendationFigures, check_figures
@@ -24,6 +24,7 @@ from wholeplace.funds import ledger
 from wholeplace.funds.model import AccountKind, LedgerTransaction
 from wholeplace.money import FinancialYear, Money
 from wholeplace.paging import Page, paginate
+from wholeplace.plain_text import clean_name
 from wholeplace.problems import Conflict, InvalidInput, NotFound, Problem
 
 
@@ -139,7 +140,47 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
     return decision
 
 
-def approve_decision(session: Session, actor: Actor, *, decision_id: int) -> list[LedgerTransaction]:
+@dataclass(frozen=True)
+class Signature:
+    """What the signed decision record says: the day it was decided and who signed it.
+
+    Left out, the day is today in London and the signatory the office the report was put to.
+    """
+
+    decided_on: dt.date | None = None
+    signed_by: str | None = None
+
+
+def _sign(decision: Decision, actor: Actor, signature: Signature) -> None:
+    """Record the decision's own date and signatory, and when and by whom it was entered here."""
+    today = business_dates.today()
+    decided_on = signature.decided_on or today
+    problems = []
+    if decided_on < decision.report_date:
+        problems.append(
+            Problem(
+                "decided_on",
+                f"The date decided must be on or after the report's date, {decision.report_date:%-d %B %Y}",
+            )
+        )
+    elif decided_on > today:
+        problems.append(Problem("decided_on", f"The date decided cannot be after today, {today:%-d %B %Y}"))
+    signed_by, signatory_problems = clean_name(
+        signature.signed_by if signature.signed_by is not None else decision.decision_maker,
+        where="signed_by",
+        label="Signatory",
+        max_length=200,
+    )
+    problems += signatory_problems
+    if problems:
+        raise InvalidInput(problems)
+    decision.decided_on, decision.signed_by = decided_on, signed_by
+    decision.recorded_at, decision.recorded_by = utcnow(), actor.label
+
+
+def approve_decision(
+    session: Session, actor: Actor, *, decision_id: int, signature: Signature | None = None
+) -> list[LedgerTransaction]:
     """Approve a draft and post every recommendation, all in the caller's one database transaction."""
     require(actor, "decisions.decide", object_type="decision", object_id=decision_id)
     decision = _draft(session, decision_id)
@@ -147,7 +188,8 @@ def approve_decision(session: Session, actor: Actor, *, decision_id: int) -> lis
     session.refresh(decision)  # read again under the lock: another approval may have got there first
     if decision.status is not DecisionStatus.DRAFT:
         raise Conflict(f"{decision.reference} has already been {decision.status.value}")
-    decision.status, decision.decided_at, decision.decided_by = DecisionStatus.APPROVED, utcnow(), actor.label
+    _sign(decision, actor, signature or Signature())
+    decision.status = DecisionStatus.APPROVED
     posted = [
         ledger.post(
             session,
@@ -170,12 +212,16 @@ def approve_decision(session: Session, actor: Actor, *, decision_id: int) -> lis
         object_type="decision",
         object_id=decision.id,
         reference=decision.reference,
+        decided_on=str(decision.decided_on),
+        signed_by=decision.signed_by,
         transactions=[t.id for t in posted],
     )
     return posted
 
 
-def reject_decision(session: Session, actor: Actor, *, decision_id: int, reason: str) -> Decision:
+def reject_decision(
+    session: Session, actor: Actor, *, decision_id: int, reason: str, signature: Signature | None = None
+) -> Decision:
     """Reject a draft with a reason; nothing is posted."""
     require(actor, "decisions.decide", object_type="decision", object_id=decision_id)
     if not reason.strip():
@@ -185,8 +231,8 @@ def reject_decision(session: Session, actor: Actor, *, decision_id: int, reason:
     session.refresh(decision)
     if decision.status is not DecisionStatus.DRAFT:
         raise Conflict(f"{decision.reference} has already been {decision.status.value}")
+    _sign(decision, actor, signature or Signature())
     decision.status, decision.rejection_reason = DecisionStatus.REJECTED, reason.strip()
-    decision.decided_at, decision.decided_by = utcnow(), actor.label
     audit.record(
         session,
         actor,
@@ -194,6 +240,8 @@ def reject_decision(session: Session, actor: Actor, *, decision_id: int, reason:
         object_type="decision",
         object_id=decision.id,
         reference=decision.reference,
+        decided_on=str(decision.decided_on),
+        signed_by=decision.signed_by,
         reason=decision.rejection_reason,
     )
     return decision

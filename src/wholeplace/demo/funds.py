@@ -114,7 +114,10 @@ def _wecb(session: Session, actor: Actor) -> list[str]:
             recommendations=lines,
         ),
     )
-    decisions.approve_decision(session, actor, decision_id=decision.id)
+    # Signed by the PCC on the report's own day (seed paper's decision record, PCC/038/13).
+    decisions.approve_decision(
+        session, actor, decision_id=decision.id, signature=decisions.Signature(dt.date(2013, 7, 30), PCC)
+    )
     # Illustrative, not from the paper: the first quarter of the analyst post, paid under PCC/038/13.
     ledger.record_spend(
         session,
@@ -233,7 +236,13 @@ def _community_safety_fund(session: Session, actor: Actor) -> list[str]:
             recommendations=lines,
         ),
     )
-    decisions.approve_decision(session, actor, decision_id=decision.id)
+    # The paper gives the recommendation's date, 10 March 2011, and not the Cabinet Member's signature: take that day.
+    decisions.approve_decision(
+        session,
+        actor,
+        decision_id=decision.id,
+        signature=decisions.Signature(dt.date(2011, 3, 10), "Cabinet Member, Essex County Council"),
+    )
     return [decision.reference]
 
 

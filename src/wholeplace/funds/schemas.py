@@ -18,6 +18,7 @@ from wholeplace.funds.engine import AccountBalance, FundStatement, PartnerStatem
 from wholeplace.funds.model import Fund, LedgerTransaction
 from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError
 from wholeplace.problems import InvalidInput, Problem
+from wholeplace.web.date_boxes import date_from_boxes
 
 
 def account_of(line: ThemeLine) -> str:
@@ -246,15 +247,13 @@ def partner_share_rows(partner: PartnerStatement) -> list[PartnerShareRow]:
 
 def parse_as_at(iso: str | None, day: str | None, month: str | None, year: str | None) -> dt.date | None:
     """The statement date from `?as_at=2014-03-31` or the day, month and year boxes; None for today."""
-    parts = [part.strip() for part in (day or "", month or "", year or "")]
+    typed = date_from_boxes("as_at", "The statement date", day, month, year)
+    if typed is not None or not (iso and iso.strip()):
+        return typed
     try:
-        if any(parts):
-            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        if iso and iso.strip():
-            return dt.date.fromisoformat(iso.strip())
+        return dt.date.fromisoformat(iso.strip())
     except ValueError:
         raise InvalidInput([Problem("as_at", "The statement date must be a real date, like 31 3 2014")]) from None
-    return None
 
 
 # Where the draft decision service names a problem, and the re-profiling form field it belongs to.
