@@ -8,9 +8,11 @@ import json
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import PASSWORD, make_organisation, make_user
+from tests.funds.test_concurrency import run_at_once
+from wholeplace import audit
 from wholeplace.audit import AuditEntry
 from wholeplace.auth import service
 from wholeplace.auth.actor import Actor, allowed, require
@@ -128,7 +130,7 @@ def test_a_wrong_password_is_refused_counted_and_audited(session: Session, setti
     user = make_user(session, email=OFFICER)
     result = service.sign_in(session, settings, email=OFFICER, password="Tr0ub4dor&3")
     assert result.user is None
-    assert result.message == "Enter a correct email address and password"
+    assert result.message == service.refusal_message(settings)
     assert user.failed_sign_ins == 1
     assert user.locked_until is None
     assert sign_in_entries(session) == [(OFFICER, "refused", {"reason": "wrong password"})]
@@ -147,15 +149,17 @@ def test_three_wrong_passwords_lock_the_account_even_against_the_right_one(
     user = make_user(session, email=OFFICER)
     results = [service.sign_in(session, settings, email=OFFICER, password="Tr0ub4dor&3") for _ in range(3)]
     assert [result.user for result in results] == [None, None, None]
-    assert results[2].message.startswith("Your account is locked after too many failed sign-ins")
+    assert results[2].message == service.refusal_message(settings)
     assert user.locked_until is not None
     # settings.lockout_minutes is 15: locked until about a quarter of an hour from now.
     assert dt.timedelta(minutes=14) < user.locked_until - utcnow() <= dt.timedelta(minutes=15)
 
     locked = service.sign_in(session, settings, email=OFFICER, password=PASSWORD)
     assert locked.user is None
-    assert "locked" in locked.message
-    assert "Try again in 15 minutes" in locked.message
+    assert locked.message == (
+        "Enter a correct email address and password. After 3 wrong tries in a row an account is locked for "
+        "15 minutes: if yours is, wait, or ask an administrator"
+    )
     assert sign_in_entries(session) == [
         (OFFICER, "refused", {"reason": "wrong password"}),
         (OFFICER, "refused", {"reason": "wrong password"}),
@@ -178,8 +182,45 @@ def test_an_unknown_email_is_refused_and_audited(session: Session, settings: Set
     make_user(session, email=OFFICER)
     result = service.sign_in(session, settings, email="stranger@essex.example", password=PASSWORD)
     assert result.user is None
-    assert result.message == "Enter a correct email address and password"
+    assert result.message == service.refusal_message(settings)
     assert sign_in_entries(session) == [("stranger@essex.example", "refused", {"reason": "unknown email"})]
+
+
+def test_a_locked_account_and_an_unknown_email_get_the_same_words_after_the_same_work(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(session, email=OFFICER)
+    for _ in range(3):
+        service.sign_in(session, settings, email=OFFICER, password="Tr0ub4dor&3")
+    checked: list[str] = []
+    real = service._password_matches
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash[:9])
+        return real(password_hash, password)
+
+    monkeypatch.setattr(service, "_password_matches", counting)
+    locked = service.sign_in(session, settings, email=OFFICER, password=PASSWORD)
+    unknown = service.sign_in(session, settings, email="stranger@essex.example", password=PASSWORD)
+    assert locked == unknown == service.SignInResult(None, service.refusal_message(settings))
+    assert checked == ["$argon2id", "$argon2id"]  # one hash checked on each path: the same work, the same time
+
+
+def test_thirty_wrong_passwords_at_once_are_counted_one_after_another_and_lock_the_account(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    with sessions() as session, session.begin():
+        make_user(session, email=OFFICER)
+
+    def try_wrong(_: int) -> str:
+        with audit.unit_of_work(sessions) as session:
+            return str(service.sign_in(session, settings, email=OFFICER, password="Tr0ub4dor&3").user)
+
+    assert run_at_once(30, try_wrong) == ["None"] * 30
+    with sessions() as session:
+        reasons = [detail.get("reason") for _, _, detail in sign_in_entries(session)]
+    # settings lock after 3: two wrong, the third locks, and the other 27 meet the lock
+    assert reasons == ["wrong password"] * 2 + ["wrong password; account locked"] + ["account locked"] * 27
 
 
 def test_an_inactive_user_cannot_sign_in(session: Session, settings: Settings) -> None:

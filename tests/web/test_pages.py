@@ -88,7 +88,7 @@ def test_a_wrong_password_shows_an_error_and_repeated_failures_lock_the_account(
             "/sign-in", data={"email": "viewer@essex.example", "password": "wrong", "csrf_token": csrf(client)}
         )
     assert response.status_code == 401
-    assert "Your account is locked" in response.text
+    assert "After 3 wrong tries in a row an account is locked for 15 minutes" in response.text
     response = client.post(
         "/sign-in",
         data={"email": "viewer@essex.example", "password": PASSWORD, "csrf_token": csrf(client)},

@@ -109,48 +109,51 @@ class SignInResult:
 def sign_in(session: Session, settings: Settings, *, email: str, password: str) -> SignInResult:
     """Check a password. Failures count towards a lock-out and, like successes, are audited.
 
-    The result is returned, not raised, so that the failure count and its audit entry commit.
+    The result is returned, not raised, so that the failure count and its audit entry commit. Every refusal
+    says the same words after the same work (one password hash checked), so that neither the answer nor its
+    speed tells a stranger whether an account exists or is locked. The user's row is locked first (and the
+    whole transaction on SQLite), so failures at the same moment are counted one after another.
     """
     email = email.strip().lower()
     now = utcnow()
+    refused = SignInResult(None, refusal_message(settings))
     user = session.scalar(select(User).where(User.email == email).with_for_update(of=User))
     if user is None:
         _password_matches(_DUMMY_HASH, password)
         audit.record(
             session, Actor.anonymous(email or "anonymous"), "sign_in", outcome=Outcome.REFUSED, reason="unknown email"
         )
-        return SignInResult(None, "Enter a correct email address and password")
+        return refused
     actor = Actor.of(user)
+    matches = _password_matches(user.password_hash, password)
     if user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            session,
-            actor,
-            "sign_in",
-            object_type="user",
-            object_id=user.id,
-            outcome=Outcome.REFUSED,
-            reason="account locked",
-        )
-        return SignInResult(None, _locked_message(user.locked_until, now))
-    if not user.active or not _password_matches(user.password_hash, password):
+        reason = "account locked"
+    elif not user.active or not matches:
         user.failed_sign_ins += 1
         reason = "account inactive" if not user.active else "wrong password"
         if user.failed_sign_ins >= settings.max_failed_sign_ins:
             user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
             user.failed_sign_ins = 0
             reason += "; account locked"
-        audit.record(
-            session, actor, "sign_in", object_type="user", object_id=user.id, outcome=Outcome.REFUSED, reason=reason
-        )
-        if user.locked_until is not None and user.locked_until > now:
-            return SignInResult(None, _locked_message(user.locked_until, now))
-        return SignInResult(None, "Enter a correct email address and password")
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    audit.record(session, actor, "sign_in", object_type="user", object_id=user.id)
-    return SignInResult(user, "")
+    else:
+        user.failed_sign_ins = 0
+        user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        audit.record(session, actor, "sign_in", object_type="user", object_id=user.id)
+        return SignInResult(user, "")
+    audit.record(
+        session, actor, "sign_in", object_type="user", object_id=user.id, outcome=Outcome.REFUSED, reason=reason
+    )
+    return refused
+
+
+def refusal_message(settings: Settings) -> str:
+    """The one answer to every refused sign-in, which also says how the lock-out works."""
+    return (
+        f"Enter a correct email address and password. After {settings.max_failed_sign_ins} wrong tries in a row "
+        f"an account is locked for {settings.lockout_minutes} minutes: if yours is, wait, or ask an administrator"
+    )
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
@@ -158,14 +161,6 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
-    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-    return (
-        f"Your account is locked after too many failed sign-ins. Try again in {minutes} minutes, "
-        "or ask an administrator"
-    )
 
 
 def start_session(session: Session, settings: Settings, user: User) -> str:
