@@ -31,7 +31,7 @@ from wholeplace.appraisal.engine import (
 )
 from wholeplace.appraisal.workbook import template_workbook, write_workbook
 from wholeplace.appraisal.workbook_import import read_workbook
-from wholeplace.funds.exports import MONEY_FORMAT
+from wholeplace.files.xlsx import MONEY_FORMAT
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Problem
 

@@ -1,6 +1,6 @@
 """Business case files (YAML or JSON): read them into an `engine.Case`, or say everything wrong with them.
 
-The file is read as a YAML node tree (as `funds.plan` reads allocation plans), so every problem names the
+The file is read as a YAML node tree by `files.reader` (as allocation plans are), so every problem names the
 file, the line and the key path, like `hub.yaml, line 12, costs[0].by_year.2019/20`. Nothing is computed
 from a file with problems. A number written as a distribution is kept as an `UncertainInput` under its key path,
 and its central value goes in the plain field. A benefit's `unit_cost: <name>` becomes its unit value in the
@@ -11,7 +11,7 @@ docs/unit-costs.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
@@ -34,7 +34,8 @@ from wholeplace.appraisal.engine import (
     check_case,
 )
 from wholeplace.appraisal.unit_costs import UnitCostLibrary, shipped_library
-from wholeplace.funds.plan import _child, _decimal, _PlanReader, _reasonable
+from wholeplace.files.numbers import decimal_of, reasonable
+from wholeplace.files.reader import LineNumberedReader, child
 from wholeplace.money import FinancialYear, FinancialYearError, Money
 from wholeplace.problems import Problem
 
@@ -81,7 +82,7 @@ def read_case(
     A benefit's `unit_cost: <name>` is looked up in `unit_costs` (the shipped library unless given) and
     brought to the case's price year; the case holds the resulting `unit_value`.
     """
-    reader = _CaseReader(filename, unit_costs)
+    reader = CaseReader(filename, unit_costs)
     case = reader.read(text)
     if case is None or reader.problems:
         return None, reader.problems
@@ -90,8 +91,10 @@ def read_case(
     return (None, problems) if problems else (case, [])
 
 
-class _CaseReader(_PlanReader):
+class CaseReader(LineNumberedReader):
     """Reads the node tree, keeping the period so that every year can be checked against it."""
+
+    example = "name: Hub staff"
 
     def __init__(self, filename: str, unit_costs: UnitCostLibrary | None = None) -> None:
         super().__init__(filename)
@@ -101,12 +104,6 @@ class _CaseReader(_PlanReader):
         self.years: int | None = None
         self.partners: tuple[str, ...] = ()
         self.uncertain: list[UncertainInput] = []
-
-    def mapping(self, node: Node, path: str, allowed: Sequence[str], what: str) -> dict[str, tuple[Node, Node]] | None:
-        if not isinstance(node, MappingNode):
-            self.refuse(node, path, f"{what} must be keys and values, like 'name: Hub staff'")
-            return None
-        return super().mapping(node, path, allowed, what)
 
     def read(self, text: str) -> Case | None:
         root = self.compose(text, when_empty="The case is empty: give it a name, first_year, years, costs")
@@ -149,14 +146,6 @@ class _CaseReader(_PlanReader):
             tuple(self.uncertain),
         )
 
-    def required(
-        self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, key: str, message: str
-    ) -> Node | None:
-        if key not in entries:
-            self.refuse(owner, _child(path, key), message)
-            return None
-        return entries[key][1]
-
     # The parts of a case
 
     def discounting(self, entries: dict[str, tuple[Node, Node]]) -> Discounting:
@@ -193,12 +182,10 @@ class _CaseReader(_PlanReader):
             return None
         before = len(self.problems)
         name_node = self.required(entries, node, path, "name", "Enter the cost's name, like name: Hub staff")
-        name = self.text(name_node, _child(path, "name"), "the cost's name") if name_node is not None else None
+        name = self.text(name_node, child(path, "name"), "the cost's name") if name_node is not None else None
         payer = self.partner(entries, node, path, "payer", "who pays the cost")
         kind_node = self.required(entries, node, path, "kind", "Enter the kind: revenue, capital or in_kind")
-        kind = (
-            self.choice(kind_node, _child(path, "kind"), CostKind, "A cost's kind") if kind_node is not None else None
-        )
+        kind = self.choice(kind_node, child(path, "kind"), CostKind, "A cost's kind") if kind_node is not None else None
         amounts = self.yearly(entries, node, path, "amount", self.money_or_distribution, (*slot, "amounts"))
         bias = self.bias(entries, path, (*slot, "optimism_bias"), high=MAX_COST_OPTIMISM_BIAS)
         if len(self.problems) > before or None in (name, payer, kind, amounts, bias):
@@ -214,7 +201,7 @@ class _CaseReader(_PlanReader):
         sizes = self.yearly(entries, node, path, "size", self.count, ("cohort", "sizes"))
         engagement: Decimal | None = Decimal(1)
         if "engagement" in entries:
-            at = _child(path, "engagement")
+            at = child(path, "engagement")
             engagement = self.rate(entries["engagement"][1], at, "Engagement", slots=(("cohort", "engagement"),))
         if len(self.problems) > before or sizes is None or engagement is None:
             return None
@@ -226,16 +213,14 @@ class _CaseReader(_PlanReader):
             return None
         before = len(self.problems)
         name_node = self.required(entries, node, path, "name", "Enter the outcome's name, like name: Fewer repeats")
-        name = self.text(name_node, _child(path, "name"), "the outcome's name") if name_node is not None else None
+        name = self.text(name_node, child(path, "name"), "the outcome's name") if name_node is not None else None
         success = self.required(entries, node, path, "success_rate", "Enter the success rate, like success_rate: 0.25")
         success_rate = None
         if success is not None:
-            at = _child(path, "success_rate")
+            at = child(path, "success_rate")
             success_rate = self.rate(success, at, "The success rate", slots=((*slot, "success_rate"),))
         rates = {
-            key: self.rate(
-                entries[key][1], _child(path, key), key.replace("_", " ").capitalize(), slots=((*slot, key),)
-            )
+            key: self.rate(entries[key][1], child(path, key), key.replace("_", " ").capitalize(), slots=((*slot, key),))
             for key in ("deadweight", "drop_off")
             if key in entries
         }
@@ -243,14 +228,14 @@ class _CaseReader(_PlanReader):
         lag: int | None = 0
         duration: int | None = 1
         if "lag_years" in entries:
-            lag = self.integer(entries["lag_years"][1], _child(path, "lag_years"), "the lag in years", 0, MAX_YEARS)
+            lag = self.integer(entries["lag_years"][1], child(path, "lag_years"), "the lag in years", 0, MAX_YEARS)
         if "duration_years" in entries:
-            at = _child(path, "duration_years")
+            at = child(path, "duration_years")
             duration = self.integer(entries["duration_years"][1], at, "the years the effect lasts", 1, MAX_YEARS)
         benefit_list = self.required(entries, node, path, "benefits", "Give the outcome's benefits, each with '- '")
         benefits = []
         if benefit_list is not None:
-            benefits = self.items(benefit_list, _child(path, "benefits"), self.benefit, (*slot, "benefits"))
+            benefits = self.items(benefit_list, child(path, "benefits"), self.benefit, (*slot, "benefits"))
         if len(self.problems) > before or None in (name, success_rate, bias, lag, duration):
             return None
         assert name is not None and success_rate is not None and bias is not None
@@ -277,40 +262,40 @@ class _CaseReader(_PlanReader):
         )
         kind = None
         if kind_node is not None:
-            kind = self.choice(kind_node, _child(path, "kind"), BenefitKind, "A benefit's kind")
+            kind = self.choice(kind_node, child(path, "kind"), BenefitKind, "A benefit's kind")
         unit_value = self.unit_value(entries, node, path, (*slot, "unit_value"))
         share = None
         if "cashable_share" in entries:
             key_node, value_node = entries["cashable_share"]
-            at = _child(path, "cashable_share")
+            at = child(path, "cashable_share")
             share = self.rate(value_node, at, "The cashable share", slots=((*slot, "cashable_share"),))
             if kind is not None and kind is not BenefitKind.FISCAL_CASHABLE:
                 self.refuse(
                     key_node,
-                    _child(path, "cashable_share"),
+                    child(path, "cashable_share"),
                     "Only a fiscal_cashable benefit has a cashable share (the rest counts as non-cashable)",
                 )
         health = False
         if "health" in entries:
             key_node, value_node = entries["health"]
-            health = self.flag(value_node, _child(path, "health"))
+            health = self.flag(value_node, child(path, "health"))
             if health and kind is not None and kind is not BenefitKind.SOCIAL:
                 message = "Only social benefits can be health values (discounted at the Green Book's 1.5%)"
-                self.refuse(key_node, _child(path, "health"), message)
+                self.refuse(key_node, child(path, "health"), message)
         if len(self.problems) > before or beneficiary is None or kind is None or unit_value is None:
             return None
         return Benefit(beneficiary, kind, unit_value, share, health)
 
     def unit_value(self, entries: dict[str, tuple[Node, Node]], node: Node, path: str, slot: Slot) -> Money | None:
         if "unit_value" in entries and "unit_cost" in entries:
-            self.refuse(entries["unit_cost"][0], _child(path, "unit_cost"), "Give unit_value or unit_cost, not both")
+            self.refuse(entries["unit_cost"][0], child(path, "unit_cost"), "Give unit_value or unit_cost, not both")
             return None
         if "unit_cost" in entries:
-            return self.unit_cost(entries["unit_cost"][1], _child(path, "unit_cost"))
+            return self.unit_cost(entries["unit_cost"][1], child(path, "unit_cost"))
         value_node = self.required(entries, node, path, "unit_value", "Enter the unit value, like unit_value: 1200")
         if value_node is None:
             return None
-        pence = self.money_or_distribution(value_node, _child(path, "unit_value"), (slot,))
+        pence = self.money_or_distribution(value_node, child(path, "unit_value"), (slot,))
         return Money(int(pence)) if pence is not None else None
 
     def unit_cost(self, node: Node, path: str) -> Money | None:
@@ -328,11 +313,11 @@ class _CaseReader(_PlanReader):
 
     def partner(self, entries: dict[str, tuple[Node, Node]], owner: Node, path: str, key: str, who: str) -> str | None:
         node = self.required(entries, owner, path, key, f"Enter {who}, like {key}: Essex Police")
-        name = self.text(node, _child(path, key), f"{who}") if node is not None else None
+        name = self.text(node, child(path, key), f"{who}") if node is not None else None
         if name is not None and self.partners and name not in self.partners:
             assert node is not None
             message = f"'{name}' is not a partner in this case: add it to partners, or check the spelling"
-            self.refuse(node, _child(path, key), message)
+            self.refuse(node, child(path, key), message)
             return None
         return name
 
@@ -348,17 +333,17 @@ class _CaseReader(_PlanReader):
         """One value per year, from by_year: {2013/14: ...} or the same value every year (one draw drives all)."""
         if "by_year" in entries and every_year_key in entries:
             key_node = entries[every_year_key][0]
-            self.refuse(key_node, _child(path, every_year_key), f"Give by_year or {every_year_key}, not both")
+            self.refuse(key_node, child(path, every_year_key), f"Give by_year or {every_year_key}, not both")
             return None
         if every_year_key in entries:
             every_year = tuple((*slot, year) for year in range(self.years or 0))
-            value = read(entries[every_year_key][1], _child(path, every_year_key), every_year)
+            value = read(entries[every_year_key][1], child(path, every_year_key), every_year)
             return None if value is None or self.years is None else [value] * self.years
         if "by_year" not in entries:
             message = f"Give by_year, like by_year: {{2013/14: 260000}}, or {every_year_key} for every year"
-            self.refuse(owner, _child(path, "by_year"), message)
+            self.refuse(owner, child(path, "by_year"), message)
             return None
-        return self.by_year(entries["by_year"][1], _child(path, "by_year"), read, slot)
+        return self.by_year(entries["by_year"][1], child(path, "by_year"), read, slot)
 
     def by_year(self, node: Node, path: str, read: ReadValue, slot: Slot) -> list[Decimal] | None:
         if not isinstance(node, MappingNode) or not node.value:
@@ -368,7 +353,7 @@ class _CaseReader(_PlanReader):
         complete = True
         for year_node, value_node in node.value:
             year = self.financial_year(year_node, path)
-            at = _child(path, str(year) if year else "")
+            at = child(path, str(year) if year else "")
             index = self.year_index(year, year_node, at) if year is not None else None
             value = read(value_node, at, ((*slot, index),) if index is not None else ())
             if index is None or value is None:
@@ -434,13 +419,13 @@ class _CaseReader(_PlanReader):
         """Optimism bias given directly, or looked up from a confidence grade 1-6; none given is 0."""
         if "optimism_bias" in entries and "confidence" in entries:
             key = entries["confidence"][0]
-            self.refuse(key, _child(path, "confidence"), "Give optimism_bias or confidence, not both")
+            self.refuse(key, child(path, "confidence"), "Give optimism_bias or confidence, not both")
             return None
         if "confidence" in entries:
-            grade = self.integer(entries["confidence"][1], _child(path, "confidence"), "the confidence grade", 1, 6)
+            grade = self.integer(entries["confidence"][1], child(path, "confidence"), "the confidence grade", 1, 6)
             return None if grade is None else CONFIDENCE_OPTIMISM_BIAS[grade]
         if "optimism_bias" in entries:
-            at = _child(path, "optimism_bias")
+            at = child(path, "optimism_bias")
             return self.rate(entries["optimism_bias"][1], at, "Optimism bias", high=high, slots=(slot,))
         return Decimal(0)
 
@@ -453,7 +438,7 @@ class _CaseReader(_PlanReader):
         text = self.scalar(node, path, what.lower())
         if text is None:
             return None
-        value = _decimal(text.removesuffix("%")) if _reasonable(text) else None
+        value = decimal_of(text.removesuffix("%")) if reasonable(text) else None
         if value is None:
             self.refuse(node, path, f"{what} is a number like 0.25 (or 25%), not '{text}'")
             return None
@@ -476,7 +461,7 @@ class _CaseReader(_PlanReader):
         text = self.scalar(node, path, "the number of people")
         if text is None:
             return None
-        value = _decimal(text, amounts=True) if _reasonable(text) else None
+        value = decimal_of(text, amounts=True) if reasonable(text) else None
         if value is None or value < 0:
             self.refuse(node, path, f"The number of people must be 0 or more, like 1160, not '{text}'")
             return None
@@ -509,7 +494,7 @@ class _CaseReader(_PlanReader):
             return None
         ((name, (_, value_node)),) = entries.items()
         shape = Shape(name)
-        at = _child(path, shape)
+        at = child(path, shape)
         names = PARAMETERS[shape]
         example = ", ".join(names)
         if not isinstance(value_node, SequenceNode) or len(value_node.value) != len(names):
@@ -518,7 +503,7 @@ class _CaseReader(_PlanReader):
         numbers = []
         for item in value_node.value:
             text = self.scalar(item, at, "a number")
-            number = _decimal(text, amounts=True) if text is not None and _reasonable(text) else None
+            number = decimal_of(text, amounts=True) if text is not None and reasonable(text) else None
             if number is None:
                 if text is not None:
                     self.refuse(item, at, f"'{text}' is not a number. A {shape} distribution takes [{example}]")

@@ -12,7 +12,7 @@ from decimal import Decimal
 import yaml
 
 from wholeplace.appraisal.engine import Benefit, Case, Cohort, CostLine, Measure, Outcome, check_case
-from wholeplace.funds.plan import _child
+from wholeplace.files.reader import child
 from wholeplace.problems import InvalidInput, Problem
 
 
@@ -74,7 +74,7 @@ class _CaseWriter:
             "payer": line.payer,
             "kind": line.kind.value,
             **self.yearly(path, "amount", [amount.plain() for amount in line.amounts]),
-            "optimism_bias": self.value(_child(path, "optimism_bias"), _text(line.optimism_bias)),
+            "optimism_bias": self.value(child(path, "optimism_bias"), _text(line.optimism_bias)),
         }
 
     def cohort(self, cohort: Cohort) -> dict[str, object]:
@@ -86,8 +86,8 @@ class _CaseWriter:
     def yearly(self, path: str, every_year_key: str, values: list[str]) -> dict[str, object]:
         """`amount:` or `size:` when one value or distribution stands for every year; else by_year, zeros left out."""
         years = [str(self.case.first_year + index) for index in range(self.case.years)]
-        at = {year: _child(path, f"by_year.{year}") for year in years}
-        every_year = _child(path, every_year_key)
+        at = {year: child(path, f"by_year.{year}") for year in years}
+        every_year = child(path, every_year_key)
         if every_year in self.uncertain or (len(set(values)) == 1 and not self.uncertain.keys() & set(at.values())):
             return {every_year_key: self.value(every_year, values[0])}
         by_year = {
@@ -99,7 +99,7 @@ class _CaseWriter:
 
     def outcome(self, outcome: Outcome, path: str) -> dict[str, object]:
         def rate(key: str) -> object:
-            return self.value(_child(path, key), _text(getattr(outcome, key)))
+            return self.value(child(path, key), _text(getattr(outcome, key)))
 
         return {
             "name": outcome.name,
@@ -118,10 +118,10 @@ class _CaseWriter:
         data: dict[str, object] = {
             "beneficiary": benefit.beneficiary,
             "kind": benefit.kind.value,
-            "unit_value": self.value(_child(path, "unit_value"), benefit.unit_value.plain()),
+            "unit_value": self.value(child(path, "unit_value"), benefit.unit_value.plain()),
         }
         if benefit.cashable_share is not None:
-            data["cashable_share"] = self.value(_child(path, "cashable_share"), _text(benefit.cashable_share))
+            data["cashable_share"] = self.value(child(path, "cashable_share"), _text(benefit.cashable_share))
         if benefit.health:
             data["health"] = True
         return data

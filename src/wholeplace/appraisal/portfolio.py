@@ -17,9 +17,10 @@ from typing import TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from wholeplace.appraisal.case_file import _CaseReader, read_case
+from wholeplace.appraisal.case_file import read_case
 from wholeplace.appraisal.engine import Appraisal, Case, _ratio, _ratio_text, appraise
-from wholeplace.funds.plan import _child, _decimal, _reasonable
+from wholeplace.files.numbers import decimal_of, reasonable
+from wholeplace.files.reader import LineNumberedReader, child
 from wholeplace.money import Money, MoneyError
 from wholeplace.problems import InvalidInput, Problem
 
@@ -305,8 +306,10 @@ def read_portfolio_file(text: str, filename: str) -> tuple[PortfolioFile | None,
     return (None, reader.problems) if record is None or reader.problems else (record, [])
 
 
-class _SummaryReader(_CaseReader):
+class _SummaryReader(LineNumberedReader):
     """Reads a summary table or a claim, keeping each value's node so the record's checks can name its line."""
+
+    example = "name: Hub staff"
 
     def __init__(self, filename: str) -> None:
         super().__init__(filename)
@@ -354,10 +357,10 @@ class _SummaryReader(_CaseReader):
         sign_node = self.required(
             body, owner, path, "net_benefit_sign", "Say how the table prints a saving: net_benefit_sign: negative"
         )
-        unit = self.one_of(unit_node, _child(path, "unit"), Unit, "The unit") if unit_node is not None else None
+        unit = self.one_of(unit_node, child(path, "unit"), Unit, "The unit") if unit_node is not None else None
         sign = None
         if sign_node is not None:
-            sign = self.one_of(sign_node, _child(path, "net_benefit_sign"), NetBenefitSign, "The net benefit sign")
+            sign = self.one_of(sign_node, child(path, "net_benefit_sign"), NetBenefitSign, "The net benefit sign")
         return unit, sign
 
     def one_of(self, node: Node, path: str, choices: type[Choice], what: str) -> Choice | None:
@@ -384,14 +387,14 @@ class _SummaryReader(_CaseReader):
         block = self.required(body, owner, path, key, f"Give {key}: {', '.join(keys)}, as the table prints them")
         if block is None:
             return None
-        at = _child(path, key)
+        at = child(path, key)
         entries = self.mapping(block, at, keys, f"The {key.replace('_', ' ')}")
         if entries is None:
             return None
         amounts: list[Money] = []
         for name in keys:
             node = self.required(entries, block, at, name, f"Enter {name}, as the table prints it")
-            amount = self.figure(node, _child(at, name), unit) if node is not None else None
+            amount = self.figure(node, child(at, name), unit) if node is not None else None
             if amount is not None:
                 amounts.append(-amount if sign is NetBenefitSign.NEGATIVE else amount)
         return amounts if len(amounts) == len(keys) else None
@@ -402,7 +405,7 @@ class _SummaryReader(_CaseReader):
         text = self.scalar(node, path, "the figure")
         if text is None:
             return None
-        value = _decimal(text, amounts=True) if _reasonable(text) else None
+        value = decimal_of(text, amounts=True) if reasonable(text) else None
         if value is None:
             self.refuse(node, path, f"Write the figure as the table prints it, like -87,587, not '{text}'")
             return None

@@ -12,7 +12,6 @@ import difflib
 import io
 import math
 import re
-import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,10 +20,8 @@ from functools import cache
 from importlib.resources import files
 from typing import TypeVar
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from wholeplace.appraisal.engine import BenefitKind
+from wholeplace.files.tables import read_table
 from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError
 from wholeplace.problems import Problem
 
@@ -145,19 +142,22 @@ def read_library_file(
     (the deflator series' years), a price year outside them is a problem too. Nothing is returned when
     there is any problem.
     """
-    header, rows, problems = _read_table(data, filename)
+    table, problems = read_table(data, filename, what="the library")
     if problems:
         return [], problems
-    problems = _check_header(header, filename)
+    if not table.header and not table.rows:
+        return [], [Problem(filename, "The file has no unit costs in it")]
+    header = table.header
+    problems = table.header_problems(REQUIRED_COLUMNS, COLUMNS)
     missing = {column for column in REQUIRED_COLUMNS if column not in header}
     costs: list[UnitCost] = []
     first_row_of: dict[str, int] = {}
-    for row_number, cells in rows:
-        where = f"{filename}, row {row_number}"
-        if any(cell.strip() for cell in cells[len(header) :]):
+    for row in table.rows:
+        where = table.where(row.number)
+        if any(cell.strip() for cell in row.cells[len(header) :]):
             problems.append(Problem(where, "The row has more cells than the header"))
             continue
-        values = dict(zip(header, cells, strict=False))
+        values = table.values(row)
         cost, row_problems = _unit_cost(values, price_years)
         # A missing column is reported once, on row 1, not again on every row.
         problems += [
@@ -168,83 +168,12 @@ def read_library_file(
             message = f"{name} is already on row {first_row_of[name]}: list each unit cost once"
             problems.append(Problem(f"{where}, column 'name'", message))
         elif name:
-            first_row_of[name] = row_number
+            first_row_of[name] = row.number
         if cost is not None:
             costs.append(cost)
-    if not rows and not problems:
+    if not table.rows and not problems:
         problems.append(Problem(filename, "The file has no unit costs in it"))
     return ([] if problems else costs), problems
-
-
-Rows = list[tuple[int, list[str]]]
-
-
-def _read_table(data: bytes, filename: str) -> tuple[list[str], Rows, list[Problem]]:
-    """The header (trimmed, in lower case) and the non-blank rows with their sheet row numbers."""
-    if filename.lower().endswith(".xlsx"):
-        records, problem = _xlsx_records(data, filename)
-    elif filename.lower().endswith(".csv"):
-        records, problem = _csv_records(data, filename)
-    else:
-        records, problem = [], Problem(filename, "Save the library as a .csv or .xlsx file")
-    if problem is not None:
-        return [], [], [problem]
-    if not records:
-        return [], [], [Problem(filename, "The file has no unit costs in it")]
-    header = [column.strip().lower() for column in records[0]]
-    while header and not header[-1]:  # a spreadsheet's empty columns to the right
-        header.pop()
-    rows = [(number, cells) for number, cells in enumerate(records[1:], start=2) if any(cell.strip() for cell in cells)]
-    return header, rows, []
-
-
-def _csv_records(data: bytes, filename: str) -> tuple[list[list[str]], Problem | None]:
-    # csv.reader, not DictReader: DictReader skips blank lines uncounted, and row numbers must match the sheet.
-    try:
-        return list(csv.reader(io.StringIO(data.decode("utf-8-sig")))), None
-    except UnicodeDecodeError:
-        return [], Problem(filename, "The file is not UTF-8 text: save it as CSV UTF-8")
-    except csv.Error as error:
-        return [], Problem(filename, f"This is not a CSV file that can be read: {error}")
-
-
-def _xlsx_records(data: bytes, filename: str) -> tuple[list[list[str]], Problem | None]:
-    """The first sheet's rows as text; a workbook that cannot be opened is one problem."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        return [], Problem(filename, "This is not an Excel workbook that can be read: save it as .xlsx")
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)], None
-    finally:
-        workbook.close()
-
-
-def _cell_text(cell: object) -> str:
-    """A cell as the text a CSV would hold; numbers by their shortest decimal form, never through float arithmetic."""
-    if cell is None:
-        return ""
-    if isinstance(cell, float):
-        return format(Decimal(repr(cell)), "f")
-    return str(cell)
-
-
-def _check_header(header: list[str], filename: str) -> list[Problem]:
-    where = f"{filename}, row 1"
-    problems = [
-        Problem(where, f"The column '{column}' is missing") for column in REQUIRED_COLUMNS if column not in header
-    ]
-    problems += [
-        Problem(where, f"'{column}' is not a column we know. Columns are: " + ", ".join(COLUMNS))
-        for column in header
-        if column and column not in COLUMNS
-    ]
-    problems += [
-        Problem(where, f"The column '{column}' appears more than once")
-        for column in sorted({column for column in header if column and header.count(column) > 1})
-    ]
-    return problems
 
 
 Messages = list[tuple[str, str]]  # (column, what to do about it)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +19,8 @@ from wholeplace.appraisal.unit_costs import (
     shipped_library,
 )
 from wholeplace.cli_support import err, financial_year_option, out, print_whole, refuse
-from wholeplace.money import FinancialYear
+from wholeplace.files.csv_writer import CsvValue, csv_dicts
+from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Problem
 
 unit_costs_app = typer.Typer(
@@ -65,7 +64,7 @@ def list_unit_costs(
     year = financial_year_option(price_year, "--price-year")
     rows = [_row(library, cost, year) for cost in library]
     if format is ListFormat.json:
-        as_json = [row | {"verified": cost.verified} for row, cost in zip(rows, library, strict=True)]
+        as_json = [_json(row) | {"verified": cost.verified} for row, cost in zip(rows, library, strict=True)]
         typer.echo(json.dumps(as_json, indent=2, ensure_ascii=False))
     elif format is ListFormat.csv:
         typer.echo(_csv(rows, year), nl=False)
@@ -136,12 +135,12 @@ def merged_library(file: Path | None) -> UnitCostLibrary:
     return shipped.merge(costs)
 
 
-def _row(library: UnitCostLibrary, cost: UnitCost, year: FinancialYear | None) -> dict[str, str | int | bool | None]:
+def _row(library: UnitCostLibrary, cost: UnitCost, year: FinancialYear | None) -> dict[str, CsvValue]:
     """A unit cost as the columns of a library file, with its value in `year` prices when one is asked for."""
-    row: dict[str, str | int | bool | None] = {
+    row: dict[str, CsvValue] = {
         "name": cost.name,
         "label": cost.label,
-        "value": cost.value.plain(),
+        "value": cost.value,
         "price_year": str(cost.price_year),
         "unit": cost.unit,
         "agency": cost.agency,
@@ -153,18 +152,20 @@ def _row(library: UnitCostLibrary, cost: UnitCost, year: FinancialYear | None) -
     }
     if year is not None:
         try:
-            row |= {"rebased_value": library.value_in(cost.name, year).plain(), "rebased_price_year": str(year)}
+            row |= {"rebased_value": library.value_in(cost.name, year), "rebased_price_year": str(year)}
         except LookupError as error:
             refuse([Problem(cost.name, str(error))])
     return row
 
 
-def _csv(rows: list[dict[str, str | int | bool | None]], year: FinancialYear | None) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, *(REBASED if year else ())], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _csv(rows: list[dict[str, CsvValue]], year: FinancialYear | None) -> str:
+    """The rows as a library file; text that a spreadsheet would run as a formula is quoted."""
+    return csv_dicts([*COLUMNS, *(REBASED if year else ())], rows)
+
+
+def _json(row: dict[str, CsvValue]) -> dict[str, str | int | None]:
+    """Amounts as strings with two decimals, as every JSON amount is."""
+    return {key: value.plain() if isinstance(value, Money) else value for key, value in row.items()}
 
 
 def _table(library: UnitCostLibrary, year: FinancialYear | None) -> Table:

@@ -10,23 +10,31 @@ docs/appraisal-excel.md.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
 from wholeplace.appraisal.discounting import GREEN_BOOK_HEALTH, GREEN_BOOK_STANDARD
 from wholeplace.appraisal.engine import FISCAL, BenefitKind, Case, CostKind, _partners, check_case
-from wholeplace.funds.exports import _BOLD, MONEY_FORMAT, _money, _total_row
+from wholeplace.files.xlsx import (
+    BOLD,
+    MONEY_FORMAT,
+    PLAIN,
+    TEXT_FORMAT,
+    TITLE,
+    Formula,
+    money,
+    put,
+    set_value,
+    total_row,
+    workbook_bytes,
+)
 from wholeplace.problems import InvalidInput
 
 INPUTS, DISCOUNTING, COSTS, OUTCOMES, BENEFITS, SUMMARY = (
@@ -37,17 +45,14 @@ INPUTS, DISCOUNTING, COSTS, OUTCOMES, BENEFITS, SUMMARY = (
     "Benefits",
     "Summary",
 )
-NO_CLOCK = dt.datetime(1980, 1, 1)  # written as the file's times, the zip format's earliest: the same case, same bytes
 FIRST_YEAR_COLUMN = 5  # column E is year t = 0 on every sheet, so one year's figures share a column letter
 HEADER_ROW = 4  # the frozen header row of every working sheet
 RATE_FORMAT = "0.00%"
 COUNT_FORMAT = "#,##0.00"
 FACTOR_FORMAT = "0.000000"
 RATIO_FORMAT = "0.0000"
-TEXT_FORMAT = "@"  # so that Excel keeps 2011/12 as a financial year, not a date
 WIDTHS = (52, 34, 20, 16)  # columns A-D; every year column is YEAR_WIDTH
 YEAR_WIDTH = 15
-_TITLE = Font(bold=True, size=14)
 _INPUT = PatternFill("solid", start_color="FFF2CC")  # pale yellow: a cell the user fills in
 
 
@@ -119,14 +124,14 @@ def write_workbook(case: Case) -> bytes:
     counted = _write_outcomes(book, case, inputs)
     benefits = _write_benefits(book, case, inputs, counted, (standard, health))
     _write_summary(book, case, costs, benefits)
-    return _xlsx(book)
+    return workbook_bytes(book)
 
 
 def template_workbook() -> bytes:
     """A blank Inputs sheet to fill in and import with `workbook_import.read_workbook`."""
     book = Workbook()
     _write_inputs(book, None)
-    return _xlsx(book)
+    return workbook_bytes(book)
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,7 @@ def _blank_values() -> dict[Table, list[tuple[object, ...]]]:
 
 
 def _write_case_inputs(sheet: Any, case: Case | None) -> None:
-    sheet.cell(CASE_ROW - 1, 1, "Case").font = _BOLD
+    put(sheet, CASE_ROW - 1, 1, "Case", font=BOLD)
     values = (None,) * len(CASE_LABELS)
     if case:
         values = (case.name, str(case.first_year), case.years, case.discounting.rate, case.discounting.health_rate)
@@ -213,19 +218,18 @@ def _write_case_inputs(sheet: Any, case: Case | None) -> None:
     for row, (label, value, number_format, note) in enumerate(
         zip(CASE_LABELS, values, formats, notes, strict=True), start=CASE_ROW
     ):
-        sheet.cell(row, 1, label)
+        put(sheet, row, 1, label)
         _input(sheet.cell(row, 2), value, number_format)
-        sheet.cell(row, 3, note or None)
+        put(sheet, row, 3, note or None)
 
 
 def _write_table(
     sheet: Any, row: int, table: Table, years: Sequence[str], values: Sequence[tuple[object, ...]]
 ) -> range:
     """A titled table of input cells; returns the rows of its items."""
-    sheet.cell(row, 1, table.title).font = _BOLD
+    put(sheet, row, 1, table.title, font=BOLD)
     for column, heading in enumerate((*table.headings, *years), start=1):
-        cell = sheet.cell(row + 1, column, heading or None)
-        cell.font = _BOLD
+        cell = put(sheet, row + 1, column, heading or None, font=BOLD)
         if column >= FIRST_YEAR_COLUMN and years:
             _input(cell, heading or None, TEXT_FORMAT)
     for at, items in enumerate(values, start=row + 2):
@@ -234,8 +238,8 @@ def _write_table(
     return range(row + 2, row + 2 + len(values))
 
 
-def _input(cell: Any, value: object, number_format: str | None) -> None:
-    cell.value = value
+def _input(cell: Any, value: Any, number_format: str | None) -> None:
+    set_value(cell, value)
     cell.fill = _INPUT
     if number_format:
         cell.number_format = number_format
@@ -271,9 +275,9 @@ def _write_discounting(book: Workbook, case: Case) -> tuple[int, int]:
     )
     _working_sheet(sheet, case, "discounting", note, ("Year", "", "", ""))
     index_row = HEADER_ROW + 1
-    sheet.cell(index_row, 1, "Year index t")
+    put(sheet, index_row, 1, "Year index t")
     for t in range(case.years):
-        sheet.cell(index_row, FIRST_YEAR_COLUMN + t, t)
+        put(sheet, index_row, FIRST_YEAR_COLUMN + t, t)
     bands_row = index_row + 6
     _define(book, "Discount_Rate", INPUTS, f"$B${CASE_ROW + CASE_LABELS.index('Discount rate')}")
     _define(book, "Health_Discount_Rate", INPUTS, f"$B${CASE_ROW + CASE_LABELS.index('Health discount rate')}")
@@ -283,24 +287,24 @@ def _write_discounting(book: Workbook, case: Case) -> tuple[int, int]:
     )
     for rate_row, (what, constant, band) in zip((index_row + 1, index_row + 3), schedules, strict=True):
         factor_row = rate_row + 1
-        sheet.cell(rate_row, 1, f"{what} rate in the year")
-        sheet.cell(factor_row, 1, f"{what} discount factor").font = _BOLD
-        sheet.cell(factor_row, FIRST_YEAR_COLUMN, 1).number_format = FACTOR_FORMAT
+        put(sheet, rate_row, 1, f"{what} rate in the year")
+        put(sheet, factor_row, 1, f"{what} discount factor", font=BOLD)
+        put(sheet, factor_row, FIRST_YEAR_COLUMN, 1, number_format=FACTOR_FORMAT)
         for t in range(1, case.years):
             column, before = _year_column(t), _year_column(t - 1)
             lookup = f"LOOKUP({column}${index_row},Band_First_Year,{band})"
-            rate = sheet.cell(rate_row, FIRST_YEAR_COLUMN + t, f'=IF({constant}="",{lookup},{constant})')
-            rate.number_format = RATE_FORMAT
-            factor = sheet.cell(factor_row, FIRST_YEAR_COLUMN + t, f"={before}{factor_row}/(1+{column}{rate_row})")
-            factor.number_format = FACTOR_FORMAT
-    sheet.cell(bands_row, 1, "Green Book bands: HM Treasury, The Green Book (2022), Annex A6").font = _BOLD
+            rate = Formula(f'=IF({constant}="",{lookup},{constant})')
+            put(sheet, rate_row, FIRST_YEAR_COLUMN + t, rate, number_format=RATE_FORMAT)
+            factor = Formula(f"={before}{factor_row}/(1+{column}{rate_row})")
+            put(sheet, factor_row, FIRST_YEAR_COLUMN + t, factor, number_format=FACTOR_FORMAT)
+    put(sheet, bands_row, 1, "Green Book bands: HM Treasury, The Green Book (2022), Annex A6", font=BOLD)
     for column, heading in enumerate(("Years after the base year", "From year", "Standard rate", "Health rate"), 1):
-        sheet.cell(bands_row + 1, column, heading).font = _BOLD
+        put(sheet, bands_row + 1, column, heading, font=BOLD)
     for row, (standard, health) in enumerate(zip(GREEN_BOOK_STANDARD, GREEN_BOOK_HEALTH, strict=True), bands_row + 2):
-        sheet.cell(row, 1, f"{standard.first} to {standard.last}" if standard.last else f"{standard.first} and later")
-        sheet.cell(row, 2, standard.first)
-        sheet.cell(row, 3, standard.rate).number_format = RATE_FORMAT
-        sheet.cell(row, 4, health.rate).number_format = RATE_FORMAT
+        put(sheet, row, 1, f"{standard.first} to {standard.last}" if standard.last else f"{standard.first} and later")
+        put(sheet, row, 2, standard.first)
+        put(sheet, row, 3, standard.rate, number_format=RATE_FORMAT)
+        put(sheet, row, 4, health.rate, number_format=RATE_FORMAT)
     last = bands_row + 1 + len(GREEN_BOOK_STANDARD)
     for name, column in (("Band_First_Year", "B"), ("Band_Standard_Rate", "C"), ("Band_Health_Rate", "D")):
         _define(book, name, DISCOUNTING, f"${column}${bands_row + 2}:${column}${last}")
@@ -319,7 +323,7 @@ def _write_costs(book: Workbook, case: Case, inputs: _InputRows, factor_row: int
         "With optimism bias (£)",
         labels,
         case.years,
-        lambda index, column: f"=Inputs!{column}{inputs.costs[index]}*(1+Inputs!$D${inputs.costs[index]})",
+        lambda index, column: Formula(f"=Inputs!{column}{inputs.costs[index]}*(1+Inputs!$D${inputs.costs[index]})"),
     )
     return _block(
         sheet,
@@ -327,7 +331,7 @@ def _write_costs(book: Workbook, case: Case, inputs: _InputRows, factor_row: int
         "Present value (£)",
         labels,
         case.years,
-        lambda index, column: f"={column}{biased.first + index}*Discounting!{column}${factor_row}",
+        lambda index, column: Formula(f"={column}{biased.first + index}*Discounting!{column}${factor_row}"),
     )
 
 
@@ -345,21 +349,21 @@ def _write_outcomes(book: Workbook, case: Case, inputs: _InputRows) -> tuple[int
     row = HEADER_ROW + 1
     for outcome, at in zip(case.outcomes, inputs.outcomes, strict=True):
         lag, duration, drop_off = (f"Inputs!${column}${at}" for column in "EFG")
-        sheet.cell(row, 1, outcome.name).font = _BOLD
+        put(sheet, row, 1, outcome.name, font=BOLD)
         achieved, total = row + 1, row + case.years + 2
-        sheet.cell(achieved, 1, "Achieved by the year's cohort")
+        put(sheet, achieved, 1, "Achieved by the year's cohort")
         for t in range(case.years):
             rate = f"Engagement*Inputs!$B${at}*(1-Inputs!$C${at})*(1-Inputs!$D${at})"
             _count(sheet, achieved, t, f"=Inputs!{_year_column(t)}{inputs.cohort}*{rate}")
         for s in range(case.years):
-            sheet.cell(achieved + 1 + s, 1, f"  Cohort of {case.first_year + s}, counting")
+            put(sheet, achieved + 1 + s, 1, f"  Cohort of {case.first_year + s}, counting")
             for since in range(case.years - s):  # t - s: the years since the cohort began
                 window = f"AND({since}>={lag},{since}<{lag}+{duration})"
                 # the first year counts whole (never 0^0, which Excel refuses, when all is lost after it)
                 kept = f"IF({since}={lag},1,(1-{drop_off})^({since}-{lag}))"
                 counting = f"${_year_column(s)}${achieved}*{kept}"
                 _count(sheet, achieved + 1 + s, s + since, f"=IF({window},{counting},0)")
-        sheet.cell(total, 1, "Outcomes counting in the year").font = _BOLD
+        put(sheet, total, 1, "Outcomes counting in the year", font=BOLD)
         for t in range(case.years):
             _count(sheet, total, t, f"=SUM({_year_column(t)}{achieved + 1}:{_year_column(t)}{total - 1})")
         counted.append(total)
@@ -368,7 +372,7 @@ def _write_outcomes(book: Workbook, case: Case, inputs: _InputRows) -> tuple[int
 
 
 def _count(sheet: Any, row: int, t: int, formula: str) -> None:
-    sheet.cell(row, FIRST_YEAR_COLUMN + t, formula).number_format = COUNT_FORMAT
+    put(sheet, row, FIRST_YEAR_COLUMN + t, Formula(formula), number_format=COUNT_FORMAT)
 
 
 def _write_benefits(
@@ -403,7 +407,7 @@ def _write_benefits(
         "Value in the year (£)",
         labels,
         case.years,
-        lambda index, column: values[index].format(column=column),
+        lambda index, column: Formula(values[index].format(column=column)),
     )
     return _block(
         sheet,
@@ -411,7 +415,7 @@ def _write_benefits(
         "Present value (£)",
         labels,
         case.years,
-        lambda index, column: f"={column}{valued.first + index}*Discounting!{column}${factors[index]}",
+        lambda index, column: Formula(f"={column}{valued.first + index}*Discounting!{column}${factors[index]}"),
     )
 
 
@@ -424,15 +428,15 @@ def _write_summary(book: Workbook, case: Case, costs: _Block, benefits: _Block) 
     )
     _heading(sheet, f"{case.name}: summary", note, case.years)
     for column, heading in enumerate(("Figure", "£ or ratio", "How it is worked out"), start=1):
-        sheet.cell(HEADER_ROW, column, heading).font = _BOLD
+        put(sheet, HEADER_ROW, column, heading, font=BOLD)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     row = HEADER_ROW + 1
 
     def figure(label: str, formula: str, how: str = "", name: str = "", number_format: str = MONEY_FORMAT) -> str:
         nonlocal row
-        sheet.cell(row, 1, label).font = _BOLD if name else Font()
-        sheet.cell(row, 2, formula).number_format = number_format
-        sheet.cell(row, 3, how or None)
+        put(sheet, row, 1, label, font=BOLD if name else PLAIN)
+        put(sheet, row, 2, Formula(formula), number_format=number_format)
+        put(sheet, row, 3, how or None)
         if name:
             _define(book, name, SUMMARY, f"$B${row}")
         row += 1
@@ -440,7 +444,7 @@ def _write_summary(book: Workbook, case: Case, costs: _Block, benefits: _Block) 
 
     def subheading(text: str) -> None:
         nonlocal row
-        sheet.cell(row + 1, 1, text).font = _BOLD
+        put(sheet, row + 1, 1, text, font=BOLD)
         row += 2
 
     subheading("Present values before rounding")
@@ -508,7 +512,7 @@ def _write_summary(book: Workbook, case: Case, costs: _Block, benefits: _Block) 
 def _summary_years(sheet: Any, case: Case, row: int, costs: _Block, benefits: _Block) -> None:
     """Discounted costs and benefits by year, their running totals, and whether they have paid back."""
     for column, heading in enumerate(("Year by year", "", "", "Total", *_years(case)), start=1):
-        sheet.cell(row, column, heading).font = _BOLD
+        put(sheet, row, column, heading, font=BOLD)
     labels = (
         "Present value of costs",
         "Present value of fiscal benefits",
@@ -519,7 +523,7 @@ def _summary_years(sheet: Any, case: Case, row: int, costs: _Block, benefits: _B
     )
     costs_row, fiscal_row, all_row, cumulative_costs, cumulative_fiscal, paid_back = range(row + 1, row + 7)
     for at, label in enumerate(labels, start=row + 1):
-        sheet.cell(at, 1, label)
+        put(sheet, at, 1, label)
     for t in range(case.years):
         column = _year_column(t)
         so_far = f"{_year_column(t - 1)}{{}}+" if t else ""
@@ -533,10 +537,10 @@ def _summary_years(sheet: Any, case: Case, row: int, costs: _Block, benefits: _B
             f"{column}{cumulative_fiscal}>={column}{cumulative_costs}),1,0)",
         }
         for at, formula in formulas.items():
-            _money(sheet, at, FIRST_YEAR_COLUMN + t, formula)
+            money(sheet, at, FIRST_YEAR_COLUMN + t, Formula(formula))
         sheet.cell(paid_back, FIRST_YEAR_COLUMN + t).number_format = "0"
     for at in (costs_row, fiscal_row, all_row):
-        _money(sheet, at, 4, f"=SUM(E{at}:{_year_column(case.years - 1)}{at})")
+        money(sheet, at, 4, Formula(f"=SUM(E{at}:{_year_column(case.years - 1)}{at})"))
 
 
 def _summary_partners(sheet: Any, case: Case, row: int, costs: _Block, benefits: _Block) -> None:
@@ -544,20 +548,20 @@ def _summary_partners(sheet: Any, case: Case, row: int, costs: _Block, benefits:
     for column, heading in enumerate(
         ("Who pays, who gains", "Pays (present value)", "Gains (present value)", "Net"), 1
     ):
-        sheet.cell(row, column, heading).font = _BOLD
+        put(sheet, row, column, heading, font=BOLD)
     for at, partner in enumerate(_partners(case), start=row + 1):
-        sheet.cell(at, 1, partner)
-        _money(sheet, at, 2, f"={_pence(_sumif(COSTS, costs, 'B', f'$A{at}', '$D'))}")
-        _money(sheet, at, 3, f"={_pence(_sumif(BENEFITS, benefits, 'B', f'$A{at}', '$D'))}")
-        _money(sheet, at, 4, f"=C{at}-B{at}")
+        put(sheet, at, 1, partner)
+        money(sheet, at, 2, Formula(f"={_pence(_sumif(COSTS, costs, 'B', f'$A{at}', '$D'))}"))
+        money(sheet, at, 3, Formula(f"={_pence(_sumif(BENEFITS, benefits, 'B', f'$A{at}', '$D'))}"))
+        money(sheet, at, 4, Formula(f"=C{at}-B{at}"))
 
 
 # The pieces every working sheet shares
 
 
 def _heading(sheet: Any, title: str, note: str, years: int) -> None:
-    sheet["A1"], sheet["A1"].font = title, _TITLE
-    sheet["A2"] = note
+    put(sheet, 1, 1, title, font=TITLE)
+    put(sheet, 2, 1, note)
     for column, width in enumerate((*WIDTHS, *[YEAR_WIDTH] * years), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
 
@@ -566,7 +570,7 @@ def _working_sheet(sheet: Any, case: Case, what: str, note: str, headings: tuple
     """Title, note, and the header row of labels and years, frozen with the label columns."""
     _heading(sheet, f"{case.name}: {what}", note, case.years)
     for column, heading in enumerate((*headings, *_years(case)), start=1):
-        sheet.cell(HEADER_ROW, column, heading or None).font = _BOLD
+        put(sheet, HEADER_ROW, column, heading or None, font=BOLD)
     sheet.freeze_panes = f"{_year_column(0)}{HEADER_ROW + 1}"
 
 
@@ -576,23 +580,23 @@ def _block(
     title: str,
     labels: Sequence[tuple[str, str, str]],
     years: int,
-    formula: Callable[[int, str], str],
+    formula: Callable[[int, str], Formula],
 ) -> _Block:
     """A titled block of money rows, one per label, each with its total in column D, and a total row."""
-    sheet.cell(row, 1, title).font = _BOLD
+    put(sheet, row, 1, title, font=BOLD)
     first = row + 1
     for index, texts in enumerate(labels):
         at = first + index
         for column, text in enumerate(texts, start=1):
-            sheet.cell(at, column, text)
+            put(sheet, at, column, text)
         for t in range(years):
-            _money(sheet, at, FIRST_YEAR_COLUMN + t, formula(index, _year_column(t)))
-        _money(sheet, at, 4, f"=SUM(E{at}:{_year_column(years - 1)}{at})")
-    total = _total_row(first + len(labels), first)
-    sheet.cell(total, 1, "Total").font = _BOLD
+            money(sheet, at, FIRST_YEAR_COLUMN + t, formula(index, _year_column(t)))
+        money(sheet, at, 4, Formula(f"=SUM(E{at}:{_year_column(years - 1)}{at})"))
+    total = total_row(first + len(labels), first)
+    put(sheet, total, 1, "Total", font=BOLD)
     for column in range(4, FIRST_YEAR_COLUMN + years):
         letter = get_column_letter(column)
-        _money(sheet, total, column, f"=SUM({letter}{first}:{letter}{total - 1})")
+        money(sheet, total, column, Formula(f"=SUM({letter}{first}:{letter}{total - 1})"))
     return _Block(first, total - 1, total)
 
 
@@ -623,16 +627,3 @@ def _years(case: Case) -> list[str]:
 
 def _define(book: Workbook, name: str, sheet: str, reference: str) -> None:
     book.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{reference}")
-
-
-def _xlsx(book: Workbook) -> bytes:
-    """The workbook's bytes, which depend on nothing but its contents: no clock time is written."""
-    book.properties.creator = "wholeplace"
-    book.properties.created = book.properties.modified = NO_CLOCK
-    written = io.BytesIO()
-    ExcelWriter(book, ZipFile(written, "w", ZIP_DEFLATED)).save()
-    fixed = io.BytesIO()
-    with ZipFile(written) as source, ZipFile(fixed, "w", ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            target.writestr(ZipInfo(entry.filename, NO_CLOCK.timetuple()[:6]), source.read(entry), ZIP_DEFLATED)
-    return fixed.getvalue()

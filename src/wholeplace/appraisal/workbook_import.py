@@ -38,7 +38,7 @@ from wholeplace.appraisal.workbook import (
     TABLES,
     Table,
 )
-from wholeplace.funds.plan import _decimal, _reasonable
+from wholeplace.files.numbers import decimal_of, reasonable
 from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError
 from wholeplace.problems import Problem
 
@@ -402,7 +402,7 @@ def _number(value: object) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     text = repr(value) if isinstance(value, float) else str(value)
-    number = _decimal(text.removesuffix("%")) if _reasonable(text) else None
+    number = decimal_of(text.removesuffix("%")) if reasonable(text) else None
     return number / 100 if number is not None and text.endswith("%") else number
 
 

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
+from wholeplace.files.xlsx import workbook_bytes
 from wholeplace.funds import exports, ledger
 from wholeplace.money import Money
 from wholeplace.problems import InvalidInput, Problem
@@ -101,7 +102,7 @@ def xlsx(
         fund = ledger.fund_by_code(session, actor, code)
         statement = ledger.statement(session, actor, fund_id=fund.id, as_at=as_at.date() if as_at else None)
         workbook = exports.statement_workbook(fund, statement)
-    workbook.save(output)
+    output.write_bytes(workbook_bytes(workbook))
     out.print(f"Wrote the statement of {fund.name} as at {statement.as_at:%d %B %Y} to {output}", highlight=False)
 
 

@@ -8,9 +8,7 @@ docs/funds-exports.md.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 import unicodedata
@@ -23,7 +21,6 @@ from typing import Any, NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +28,9 @@ from sqlalchemy.orm import Session
 from wholeplace.auth.actor import Actor
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
+from wholeplace.files.csv_writer import CsvValue, csv_dicts
+from wholeplace.files.xlsx import BOLD, TITLE, Formula, headings, money, put, total_row
+from wholeplace.files.xlsx import MONEY_FORMAT as MONEY_FORMAT  # where callers have found it
 from wholeplace.funds import ledger
 from wholeplace.funds.engine import FundStatement
 from wholeplace.funds.model import (
@@ -219,14 +219,14 @@ class Grant:
     programme_code: str
     programme_title: str
 
-    def row(self) -> dict[str, str]:
+    def row(self) -> dict[str, CsvValue]:
         """The grant under the standard's flat column titles, as in its spreadsheet template."""
-        values = (
+        values: tuple[CsvValue, ...] = (
             self.identifier,
             self.title,
             self.description,
             "GBP",
-            self.amount.plain(),
+            self.amount,
             self.award_date.isoformat(),
             self.year.starts.isoformat(),
             self.year.ends.isoformat(),
@@ -325,12 +325,8 @@ def grants_json(found: Sequence[Grant]) -> str:
 
 
 def grants_csv(found: Sequence[Grant]) -> str:
-    """One row per grant under the standard's column titles."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=GRANT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(grant.row() for grant in found)
-    return buffer.getvalue()
+    """One row per grant under the standard's column titles; text that would run as a formula is quoted."""
+    return csv_dicts(GRANT_COLUMNS, (grant.row() for grant in found))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,39 +449,26 @@ def _beancount_assertions(fund: FundLedger, names: dict[str, str], by_id: dict[i
 # ---------------------------------------------------------------------------------------------
 # Excel: the fund statement as a workbook with live totals
 
-MONEY_FORMAT = "£#,##0.00"
-_BOLD = Font(bold=True)
-
 
 def _sheet_header(sheet: Any, title: str, fund: Fund, statement: FundStatement) -> int:
     """Fund, years, as-at date and the source of the figures; returns the next free row."""
-    sheet["A1"], sheet["A1"].font = f"{fund.name} ({fund.code}): {title}", Font(bold=True, size=14)
-    sheet["A2"] = f"Financial years {fund.years_label}, held by {fund.holder.name}"
-    sheet["A3"] = f"As at the end of {statement.as_at:%d %B %Y}"
-    sheet["A4"] = (
+    put(sheet, 1, 1, f"{fund.name} ({fund.code}): {title}", font=TITLE)
+    put(sheet, 2, 1, f"Financial years {fund.years_label}, held by {fund.holder.name}")
+    put(sheet, 3, 1, f"As at the end of {statement.as_at:%d %B %Y}")
+    put(
+        sheet,
+        4,
+        1,
         "Source: the wholeplace fund ledger; every figure is a sum of postings dated on or before the "
-        "as-at date, and every posting cites the approved decision that authorised it."
+        "as-at date, and every posting cites the approved decision that authorised it.",
     )
     return 6
 
 
-def _table(sheet: Any, row: int, headings: Sequence[str], widths: Sequence[int]) -> int:
-    for column, (heading, width) in enumerate(zip(headings, widths, strict=True), start=1):
-        cell = sheet.cell(row=row, column=column, value=heading)
-        cell.font = _BOLD
-        sheet.column_dimensions[get_column_letter(column)].width = width
+def _table(sheet: Any, row: int, titles: Sequence[str], widths: Sequence[int]) -> int:
+    headings(sheet, row, titles, widths)
     sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
     return row + 1
-
-
-def _total_row(row: int, first: int) -> int:
-    """The row for a total below lines first..row-1; an empty table keeps one blank line so SUM has a range."""
-    return row + 1 if row == first else row
-
-
-def _money(sheet: Any, row: int, column: int, value: Money | str) -> None:
-    cell = sheet.cell(row=row, column=column, value=value.pounds if isinstance(value, Money) else value)
-    cell.number_format = MONEY_FORMAT
 
 
 def statement_workbook(fund: Fund, statement: FundStatement) -> Workbook:
@@ -500,50 +483,50 @@ def statement_workbook(fund: Fund, statement: FundStatement) -> Workbook:
         (48, 18),
     )
     for partner, amount in statement.contributed_by_partner:
-        contributions.cell(row=row, column=1, value=partner)
-        _money(contributions, row, 2, amount)
+        put(contributions, row, 1, partner)
+        money(contributions, row, 2, amount)
         row += 1
-    row = _total_row(row, first)
-    contributions.cell(row=row, column=1, value="Total").font = _BOLD
-    _money(contributions, row, 2, f"=SUM(B{first}:B{row - 1})")
+    row = total_row(row, first)
+    put(contributions, row, 1, "Total", font=BOLD)
+    money(contributions, row, 2, Formula(f"=SUM(B{first}:B{row - 1})"))
     contributed_total = f"Contributions!B{row}"
 
     allocations = workbook.create_sheet("Allocations")
-    headings = ("Theme", "Project", "Allocated", "Spent", "Returned", "Remaining")
+    titles = ("Theme", "Project", "Allocated", "Spent", "Returned", "Remaining")
     first = row = _table(
-        allocations, _sheet_header(allocations, "allocations", fund, statement), headings, (36, 40, 16, 16, 16, 16)
+        allocations, _sheet_header(allocations, "allocations", fund, statement), titles, (36, 40, 16, 16, 16, 16)
     )
     for line in statement.lines:
-        allocations.cell(row=row, column=1, value=line.theme)
-        allocations.cell(row=row, column=2, value=line.project or "")
+        put(allocations, row, 1, line.theme)
+        put(allocations, row, 2, line.project or "")
         for column, amount in ((3, line.allocated), (4, line.spent), (5, line.returned)):
-            _money(allocations, row, column, amount)
-        _money(allocations, row, 6, f"=C{row}-D{row}-E{row}")
+            money(allocations, row, column, amount)
+        money(allocations, row, 6, Formula(f"=C{row}-D{row}-E{row}"))
         row += 1
-    row = _total_row(row, first)
-    allocations.cell(row=row, column=1, value="Total").font = _BOLD
+    row = total_row(row, first)
+    put(allocations, row, 1, "Total", font=BOLD)
     for column in range(3, 7):
         letter = get_column_letter(column)
-        _money(allocations, row, column, f"=SUM({letter}{first}:{letter}{row - 1})")
+        money(allocations, row, column, Formula(f"=SUM({letter}{first}:{letter}{row - 1})"))
     allocated_total = f"Allocations!C{row}"
 
     summary = workbook.create_sheet("Summary")
     row = _table(summary, _sheet_header(summary, "summary", fund, statement), ("Figure", "Amount"), (48, 18))
-    summary.cell(row=row, column=1, value="Contributed")
-    _money(summary, row, 2, f"={contributed_total}")
-    summary.cell(row=row + 1, column=1, value="Allocated to themes and projects")
-    _money(summary, row + 1, 2, f"={allocated_total}")
+    put(summary, row, 1, "Contributed")
+    money(summary, row, 2, Formula(f"={contributed_total}"))
+    put(summary, row + 1, 1, "Allocated to themes and projects")
+    money(summary, row + 1, 2, Formula(f"={allocated_total}"))
     row += 2
     first = row
     for year, amount in statement.unallocated_by_year:
-        summary.cell(row=row, column=1, value=f"Unallocated, {year}")
-        _money(summary, row, 2, amount)
+        put(summary, row, 1, f"Unallocated, {year}")
+        money(summary, row, 2, amount)
         row += 1
-    row = _total_row(row, first)
-    summary.cell(row=row, column=1, value="Unallocated").font = _BOLD
-    _money(summary, row, 2, f"=SUM(B{first}:B{row - 1})")
-    summary.cell(row=row + 1, column=1, value="Difference (contributed less allocated less unallocated)")
-    _money(summary, row + 1, 2, f"=B{first - 2}-B{first - 1}-B{row}")
+    row = total_row(row, first)
+    put(summary, row, 1, "Unallocated", font=BOLD)
+    money(summary, row, 2, Formula(f"=SUM(B{first}:B{row - 1})"))
+    put(summary, row + 1, 1, "Difference (contributed less allocated less unallocated)")
+    money(summary, row + 1, 2, Formula(f"=B{first - 2}-B{first - 1}-B{row}"))
     return workbook
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from wholeplace.money import Money, MoneyError, apportion
+from wholeplace.files.numbers import decimal_of, reasonable
+from wholeplace.files.reader import LineNumberedReader, child
+from wholeplace.money import Money, apportion
 from wholeplace.problems import InvalidInput, Problem
 
 PLAN_KEYS = ("name", "total", "lines", "weights", "remainder")
@@ -25,7 +26,6 @@ RECIPIENT_KEYS = ("recipient", "amount", "fraction", "percent", "weight")
 GROUP_KEYS = ("group", "amount", "fraction", "percent", "weight", "lines", "weights", "remainder")
 SHARE_KEYS = ("amount", "fraction", "percent", "weight")
 UNALLOCATED = "unallocated"
-_NULL_TAG = "tag:yaml.org,2002:null"
 
 PlanPath = tuple[str, ...]  # group names, then the recipient
 
@@ -291,49 +291,10 @@ def _rest_weights(group: PlanGroup, shared: Sequence[PlanLine]) -> list[Fraction
 # Reading the file
 
 
-class _PlanLoader(yaml.SafeLoader):
-    """The safe loader, refusing aliases: a few nested `*` references can make a tree of billions of nodes."""
+class _PlanReader(LineNumberedReader):
+    """Reads an allocation plan's node tree, collecting every problem with its line and key path."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(None, None, "aliases (*) are not allowed: write each value out", mark)
-        return super().compose_node(parent, index)
-
-
-def _child(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-class _PlanReader:
-    """Reads the YAML node tree (so every value has its line) and collects every problem."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.problems: list[Problem] = []
-
-    def where(self, node: Node, path: str) -> str:
-        return ", ".join(part for part in (self.filename, f"line {node.start_mark.line + 1}", path) if part)
-
-    def refuse(self, node: Node, path: str, message: str) -> None:
-        self.problems.append(Problem(self.where(node, path), message))
-
-    def compose(self, text: str, *, when_empty: str) -> Node | None:
-        """The YAML (or JSON) node tree with line marks, or None with the problem recorded."""
-        if text.lstrip().startswith("{"):
-            # JSON may be indented with tabs, which YAML refuses; JSON strings cannot hold a raw tab.
-            text = text.replace("\t", " ")
-        try:
-            root = yaml.compose(text, Loader=_PlanLoader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-            where = f"{self.filename}, line {mark.line + 1}" if mark else self.filename
-            reason = getattr(error, "problem", None) or str(error)
-            self.problems.append(Problem(where, f"This is not YAML or JSON that can be read: {reason}"))
-            return None
-        if root is None:
-            self.problems.append(Problem(self.filename, when_empty))
-        return root
+    example = "recipient: Basildon"
 
     def read(self, text: str) -> Plan | None:
         root = self.compose(text, when_empty="The plan is empty: give it a name, a total and lines")
@@ -356,56 +317,12 @@ class _PlanReader:
             return None
         return Plan(name, total, group)
 
-    def mapping(self, node: Node, path: str, allowed: Sequence[str], what: str) -> dict[str, tuple[Node, Node]] | None:
-        if not isinstance(node, MappingNode):
-            self.refuse(node, path, f"{what} must be keys and values, like 'recipient: Basildon'")
-            return None
-        entries: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else ""
-            if key in entries:
-                self.refuse(key_node, _child(path, key), f"'{key}' is given twice: give each key once")
-            elif key not in allowed:
-                self.refuse(
-                    key_node, _child(path, key), f"'{key}' is not a key we know. {what} can have: {', '.join(allowed)}"
-                )
-            else:
-                entries[key] = (key_node, value_node)
-        return entries
-
-    def scalar(self, node: Node, path: str, what: str) -> str | None:
-        if not isinstance(node, ScalarNode):
-            self.refuse(node, path, f"Write {what} as one value, not a list or keys")
-            return None
-        if node.tag == _NULL_TAG or not node.value.strip():
-            self.refuse(node, path, f"Enter {what}")
-            return None
-        return node.value.strip()
-
-    def text(self, node: Node, where: str, what: str) -> str | None:
-        value = self.scalar(node, where, what)
-        return " ".join(value.split()) if value is not None else None
-
-    def money(self, node: Node, where: str, what: str) -> Money | None:
-        text = self.scalar(node, where, what)
-        if text is None:
-            return None
-        try:
-            amount = Money.parse(text)
-        except MoneyError as error:
-            self.refuse(node, where, str(error))
-            return None
-        if amount.pence < 0:
-            self.refuse(node, where, "Amount must be £0.00 or more")
-            return None
-        return amount
-
     def number(self, node: Node, path: str, kind: str) -> Fraction | Decimal | None:
         """A fraction (exact, from 1/3 or 0.25), a percent (a decimal, 34 or 34%) or a weight (0 or more)."""
         text = self.scalar(node, path, f"a {kind}")
         if text is None:
             return None
-        if not _reasonable(text):
+        if not reasonable(text):
             self.refuse(node, path, f"'{text}' has too many digits or too large an exponent to use as a {kind}")
             return None
         if kind == "fraction":
@@ -418,7 +335,7 @@ class _PlanReader:
                 self.refuse(node, path, f"A fraction must be between 0 and 1, not {text}")
                 return None
             return fraction
-        value = _decimal(text.removesuffix("%")) if kind == "percent" else _decimal(text, amounts=True)
+        value = decimal_of(text.removesuffix("%")) if kind == "percent" else decimal_of(text, amounts=True)
         if value is None:
             example = "34 or 33.5" if kind == "percent" else "173120"
             self.refuse(node, path, f"'{text}' is not a {kind}. Write it like {example}")
@@ -453,22 +370,22 @@ class _PlanReader:
         if entries is None:
             return None
         name_key = "group" if is_group else "recipient"
-        name = self.text(entries[name_key][1], _child(path, name_key), f"the {name_key}'s name")
+        name = self.text(entries[name_key][1], child(path, name_key), f"the {name_key}'s name")
         given = [key for key in SHARE_KEYS if key in entries]
         if len(given) > 1:
             self.refuse(
                 entries[given[1]][0],
-                _child(path, given[1]),
+                child(path, given[1]),
                 f"Give a line one of amount, fraction, percent or weight, not {' and '.join(given)}",
             )
         values: dict[str, Any] = {}
         for key in given:
-            where = _child(path, key)
+            where = child(path, key)
             if key == "amount":
                 values[key] = self.money(entries[key][1], where, "an amount")
             else:
                 values[key] = self.number(entries[key][1], where, key)
-        share_where = self.where(entries[given[0]][1], _child(path, given[0])) if given else self.where(node, path)
+        share_where = self.where(entries[given[0]][1], child(path, given[0])) if given else self.where(node, path)
         line_is_wrong = len(self.problems) > before
         group = self.group_body(entries, node, path, f"group '{name}'") if is_group else None
         if line_is_wrong or name is None:
@@ -480,22 +397,22 @@ class _PlanReader:
         unallocated = isinstance(remainder, ScalarNode) and remainder.value.strip() == UNALLOCATED
         if "lines" in entries and "weights" in entries:
             key_node = entries["weights"][0]
-            self.refuse(key_node, _child(path, "weights"), f"Give {label} lines or weights, not both")
-            group = PlanGroup((), unallocated, self.where(key_node, _child(path, "weights")))
+            self.refuse(key_node, child(path, "weights"), f"Give {label} lines or weights, not both")
+            group = PlanGroup((), unallocated, self.where(key_node, child(path, "weights")))
         elif "lines" in entries:
-            group = self.lines(entries["lines"], _child(path, "lines"), label, unallocated)
+            group = self.lines(entries["lines"], child(path, "lines"), label, unallocated)
         elif "weights" in entries:
-            group = self.weights(entries["weights"], _child(path, "weights"), label, unallocated)
+            group = self.weights(entries["weights"], child(path, "weights"), label, unallocated)
         else:
             message = f"Give {label} lines (recipients and groups) or weights (recipient: weight)"
             self.refuse(owner, path, message)
             group = PlanGroup((), unallocated, self.where(owner, path))
         # Checked last so that problems come out in the order of the file, where remainder usually ends a group.
         if remainder is not None and not unallocated:
-            value = self.scalar(remainder, _child(path, "remainder"), "what happens to the remainder")
+            value = self.scalar(remainder, child(path, "remainder"), "what happens to the remainder")
             if value is not None:
                 message = f"Write remainder: unallocated, or leave remainder out ('{value}' is not a choice)"
-                self.refuse(remainder, _child(path, "remainder"), message)
+                self.refuse(remainder, child(path, "remainder"), message)
         return group
 
     def lines(self, entry: tuple[Node, Node], path: str, label: str, unallocated: bool) -> PlanGroup:
@@ -520,7 +437,7 @@ class _PlanReader:
         lines: list[PlanLine] = []
         for name_node, value_node in node.value:
             name = self.scalar(name_node, path, "the recipient's name")
-            weight_path = _child(path, name or "")
+            weight_path = child(path, name or "")
             weight = self.number(value_node, weight_path, "weight")
             if name is not None and weight is not None:
                 value_where = self.where(value_node, weight_path)
@@ -530,31 +447,3 @@ class _PlanReader:
         if len(self.problems) == before:
             self.problems += _group_problems(group, label)
         return group
-
-
-def _reasonable(text: str) -> bool:
-    """Refuse numbers like 1e999999999 before they become integers with a billion digits."""
-    if len(text) > 60:
-        return False
-    for part in text.replace("%", "").split("/"):
-        try:
-            number = Decimal(part.strip())
-        except InvalidOperation:
-            continue
-        if number.is_finite() and number and abs(number.adjusted()) > 30:
-            return False
-    return True
-
-
-def _decimal(text: str, *, amounts: bool = False) -> Decimal | None:
-    """A plain number; with `amounts`, also an amount as people write it (£173,120), for a weight."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        if not amounts:
-            return None
-        try:
-            return Money.parse(text).pounds
-        except MoneyError:
-            return None
-    return value if value.is_finite() else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +15,7 @@ from wholeplace import business_dates
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, financial_year_option, out, read_text, refuse, unit_of_work
 from wholeplace.decisions.service import DecisionIn, RecommendationIn, draft_decision
+from wholeplace.files.csv_writer import CsvValue, csv_text
 from wholeplace.funds import ledger
 from wholeplace.funds import plan as engine
 from wholeplace.funds import reconcile as reconciling
@@ -115,14 +114,12 @@ def _allocation_table(allocation: engine.PlanAllocation) -> Table:
 
 def _allocation_csv(allocation: engine.PlanAllocation) -> str:
     """Columns path,recipient,amount; the path joined with ' / ' as in JSON; unallocated last when not zero."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["path", "recipient", "amount"])
-    for line in allocation.allocations:
-        writer.writerow([" / ".join(line.path), line.recipient, line.amount.plain()])
+    rows: list[list[CsvValue]] = [
+        [" / ".join(line.path), line.recipient, line.amount] for line in allocation.allocations
+    ]
     if allocation.unallocated.pence:
-        writer.writerow(["", "(unallocated)", allocation.unallocated.plain()])
-    return buffer.getvalue()
+        rows.append(["", "(unallocated)", allocation.unallocated])
+    return csv_text(["path", "recipient", "amount"], rows)
 
 
 def _print_reconciliation(reconciliation: reconciling.Reconciliation, published_name: str) -> None:

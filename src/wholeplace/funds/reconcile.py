@@ -5,11 +5,10 @@ Pure: no database, no clock, no printing.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wholeplace.files.tables import read_csv_table
 from wholeplace.funds.plan import PlanAllocation, PlanPath
 from wholeplace.money import Money, MoneyError
 from wholeplace.problems import Problem
@@ -75,25 +74,16 @@ def read_published_table(text: str, filename: str) -> tuple[list[PublishedLine],
 
     Other columns are ignored, so a table copied from a paper can keep its notes.
     """
-    try:
-        records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    except csv.Error as error:
-        return [], [Problem(filename, f"This is not a CSV file that can be read: {error}")]
-    header = [column.strip().lower() for column in records[0]] if records else []
-    problems = [
-        Problem(f"{filename}, row 1", f"The column '{column}' is missing")
-        for column in ("recipient", "amount")
-        if column not in header
-    ]
+    table, problems = read_csv_table(text, filename)
+    if problems:
+        return [], problems
+    problems = table.header_problems(("recipient", "amount"))
     if problems:
         return [], problems
     lines: list[PublishedLine] = []
     first_row_of: dict[str, int] = {}
-    for row_number, cells in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = dict(zip(header, cells, strict=False))
-        where = f"{filename}, row {row_number}"
+    for record in table.rows:
+        row_number, row, where = record.number, table.values(record), table.where(record.number)
         recipient = " ".join(row.get("recipient", "").split())
         amount_text = row.get("amount", "").strip()
         amount = None
