@@ -33,7 +33,7 @@ def test_full_width_letters_and_spaces_are_made_plain() -> None:
 
 
 def test_an_empty_or_over_long_name_is_refused() -> None:
-    assert name(" \t ")[1] == ["Enter the name"]
+    assert name(" \t ")[1] == ["Enter a name"]
     assert name("x" * 41)[1] == ["Name must be 40 characters or fewer"]
 
 

@@ -37,7 +37,8 @@ def clean_name(text: str, *, where: str, label: str, max_length: int) -> tuple[s
     normalised = " ".join(unicodedata.normalize("NFKC", text).split())
     problems = _hidden_problems(normalised, where=where, label=label, free_text=False)
     if not normalised:
-        problems.append(Problem(where, f"Enter the {label.lower()}"))
+        article = "an" if label[:1].lower() in "aeiou" else "a"
+        problems.append(Problem(where, f"Enter {article} {label.lower()}"))
     elif len(normalised) > max_length:
         problems.append(Problem(where, f"{label} must be {max_length} characters or fewer"))
     return normalised, problems

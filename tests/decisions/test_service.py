@@ -237,7 +237,7 @@ def test_a_decision_keeps_its_own_date_and_signatory_apart_from_when_it_was_reco
             "The date decided must be on or after the report's date, 30 July 2013",
         ),
         (decisions.Signature(dt.date(2999, 1, 1)), "decided_on", "The date decided cannot be after today"),
-        (decisions.Signature(signed_by="   "), "signed_by", "Enter the signatory"),
+        (decisions.Signature(signed_by="   "), "signed_by", "Enter a signatory"),
         (
             decisions.Signature(signed_by="Police\u202eand Crime Commissioner"),
             "signed_by",

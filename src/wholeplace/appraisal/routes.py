@@ -34,14 +34,15 @@ from wholeplace.money import FinancialYear, FinancialYearError
 from wholeplace.paging import PageOut
 from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.params import LARGEST_ID, NumberInPath, PageNumber, PageSize, RecordId
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["business cases"])
 
-PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
-PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
-VersionNumber = Annotated[int | None, Query(ge=1, description="A version's number; the current one if left out")]
+VersionNumber = Annotated[
+    int | None, Query(ge=1, le=LARGEST_ID, description="A version's number; the current one if left out")
+]
 PUBLISHED_SUMMARIES = Path(__file__).resolve().parent.parent / "demo" / "cases" / "wecb"
 PAGE_DRAWS = 10_000  # enough for steady percentiles, and quick: a page is back in well under a second
 PAGE_MAX_DRAWS = 100_000
@@ -67,13 +68,13 @@ def api_add(session: DbSession, actor: ApiActor, body: BusinessCaseIn) -> Busine
 
 
 @api.get("/business-cases/{case_id}", response_model=BusinessCaseOut)
-def api_get(session: DbSession, actor: ApiActor, case_id: int) -> BusinessCaseOut:
+def api_get(session: DbSession, actor: ApiActor, case_id: RecordId) -> BusinessCaseOut:
     """A business case: its current case file and every version's headline figures."""
     return BusinessCaseOut.of(service.get_case(session, actor, case_id))
 
 
 @api.post("/business-cases/{case_id}/versions", response_model=VersionOut, status_code=201)
-def api_save_version(session: DbSession, actor: ApiActor, case_id: int, body: VersionIn) -> VersionOut:
+def api_save_version(session: DbSession, actor: ApiActor, case_id: RecordId, body: VersionIn) -> VersionOut:
     """Save a new version, edited from `based_on`; refused (409) if someone has saved a newer one since."""
     version = service.save_version(
         session, actor, case_id=case_id, source=body.source, based_on=body.based_on, note=body.note
@@ -85,7 +86,7 @@ def api_save_version(session: DbSession, actor: ApiActor, case_id: int, body: Ve
 def api_appraisal(
     session: DbSession,
     actor: ApiActor,
-    case_id: int,
+    case_id: RecordId,
     version: VersionNumber = None,
     simulate: Annotated[
         int | None, Query(ge=1, le=uncertainty.MAX_DRAWS, description="Monte Carlo draws; none, no simulation")
@@ -176,7 +177,7 @@ def results_page(
     request: Request,
     session: DbSession,
     actor: PageActor,
-    case_id: int,
+    case_id: RecordId,
     version: VersionNumber = None,
     draws: Annotated[int, Query(ge=1, le=PAGE_MAX_DRAWS, description="Monte Carlo draws")] = PAGE_DRAWS,
     seed: Annotated[int, Query(ge=0, description="The random seed: the same seed gives the same figures")] = (
@@ -216,13 +217,15 @@ def results_page(
 
 
 @pages.get("/business-cases/{case_id}/edit", response_class=HTMLResponse)
-def edit_page(request: Request, session: DbSession, actor: PageActor, case_id: int) -> HTMLResponse:
+def edit_page(request: Request, session: DbSession, actor: PageActor, case_id: RecordId) -> HTMLResponse:
     business_case = service.get_case(session, actor, case_id)
     return _editor(request, actor, business_case, source=business_case.current.source)
 
 
 @pages.post("/business-cases/{case_id}/edit", response_model=None)
-async def save(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: int) -> Response:
+async def save(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: RecordId
+) -> Response:
     business_case = service.get_case(session, actor, case_id)
     source, note = str(form.get("source", "")), str(form.get("note", ""))
     based_on = str(form.get("based_on", ""))
@@ -244,9 +247,9 @@ def compare_page(
     request: Request,
     session: DbSession,
     actor: PageActor,
-    case_id: int,
-    before: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    after: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    case_id: RecordId,
+    before: Annotated[int | None, Query(alias="from", ge=1, le=LARGEST_ID)] = None,
+    after: Annotated[int | None, Query(alias="to", ge=1, le=LARGEST_ID)] = None,
 ) -> HTMLResponse:
     business_case = service.get_case(session, actor, case_id)
     newest = business_case.current.number
@@ -261,7 +264,7 @@ def compare_page(
 
 
 @pages.get("/business-cases/{case_id}/versions/{number}/case.yaml")
-def download_source(session: DbSession, actor: PageActor, case_id: int, number: int) -> Response:
+def download_source(session: DbSession, actor: PageActor, case_id: RecordId, number: NumberInPath) -> Response:
     """The case file of a version, as saved, to appraise with `wholeplace appraise` or edit offline."""
     version = service.get_version(service.get_case(session, actor, case_id), number)
     filename = f"business-case-{case_id}-v{number}.yaml"
@@ -287,7 +290,7 @@ def published_summaries() -> tuple[list[portfolio.SummaryCase], list[portfolio.C
 
 
 @pages.get("/business-cases/{case_id}/versions/{number}/workings.xlsx")
-def download_workings(session: DbSession, actor: PageActor, case_id: int, number: int) -> Response:
+def download_workings(session: DbSession, actor: PageActor, case_id: RecordId, number: NumberInPath) -> Response:
     """The appraisal's workings year by year as live Excel formulas, for a finance officer to audit."""
     appraised = service.appraise_version(service.get_version(service.get_case(session, actor, case_id), number))
     return _xlsx(workbook.write_workbook(appraised.case), f"business-case-{case_id}-v{number}-workings.xlsx")

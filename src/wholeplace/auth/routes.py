@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from wholeplace.auth import service
 from wholeplace.problems import InvalidInput, Problem
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.params import RecordId
 from wholeplace.web.security import SESSION_COOKIE, cookies_secure
 from wholeplace.web.templating import error_summary, render
 
@@ -97,7 +98,7 @@ def create_token(request: Request, session: DbSession, actor: PageActor, form: C
 
 
 @pages.post("/account/tokens/{token_id}/revoke")
-def revoke_token(session: DbSession, actor: PageActor, form: CheckedForm, token_id: int) -> RedirectResponse:
+def revoke_token(session: DbSession, actor: PageActor, form: CheckedForm, token_id: RecordId) -> RedirectResponse:
     service.revoke_token(session, actor, token_id=token_id)
     return RedirectResponse("/account?revoked=1", status_code=303)
 

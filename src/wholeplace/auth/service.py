@@ -20,6 +20,7 @@ from wholeplace.auth.actor import Actor, require
 from wholeplace.auth.model import ApiToken, Role, User, UserRole, WebSession
 from wholeplace.db import utcnow
 from wholeplace.partners.model import Organisation
+from wholeplace.plain_text import clean_name
 from wholeplace.problems import Conflict, InvalidInput, NotFound, NotSignedIn, Problem
 from wholeplace.settings import Settings
 
@@ -51,8 +52,8 @@ def create_user(
     problems = []
     if not _EMAIL.match(email):
         problems.append(Problem("email", "Enter an email address in the correct format, like name@example.org"))
-    if not name.strip():
-        problems.append(Problem("name", "Enter a name"))
+    name, name_problems = clean_name(name, where="name", label="Name", max_length=200)
+    problems += name_problems
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(Problem("password", f"Password must be {MIN_PASSWORD_LENGTH} characters or more"))
     requested_roles = list(roles)
@@ -76,7 +77,7 @@ def create_user(
     assert organisation is not None
     user = User(
         email=email,
-        name=name.strip(),
+        name=name,
         organisation_id=organisation.id,
         password_hash=_hasher.hash(password),
         role_rows=[UserRole(role=role) for role in sorted(set(role_values))],

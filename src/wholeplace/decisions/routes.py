@@ -32,15 +32,14 @@ from wholeplace.paging import PageOut
 from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
 from wholeplace.web.date_boxes import date_from_boxes
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.params import LARGEST_ID, PageNumber, PageSize, RecordId
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["decisions"])
 
-PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
-PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 StatusFilter = Annotated[str | None, Query(description="draft, approved or rejected")]
-FundFilter = Annotated[int | None, Query(description="Only this fund's decisions (the fund's id)")]
+FundFilter = Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="Only this fund's decisions (the fund's id)")]
 
 
 @api.get("/decisions", response_model=PageOut[DecisionSummaryOut])
@@ -66,14 +65,16 @@ def api_list(
 
 
 @api.get("/decisions/{decision_id}", response_model=DecisionOut)
-def api_get(session: DbSession, actor: ApiActor, decision_id: int) -> DecisionOut:
+def api_get(session: DbSession, actor: ApiActor, decision_id: RecordId) -> DecisionOut:
     """A decision with its recommendations and the checks on its figures."""
     decision = service.get_decision(session, actor, decision_id)
     return DecisionOut.of(decision, service.figure_checks(decision))
 
 
 @api.post("/decisions/{decision_id}/approve", response_model=DecisionOut)
-def api_approve(session: DbSession, actor: ApiActor, decision_id: int, body: SignatureIn | None = None) -> DecisionOut:
+def api_approve(
+    session: DbSession, actor: ApiActor, decision_id: RecordId, body: SignatureIn | None = None
+) -> DecisionOut:
     """Approve a draft and post its money; refused (409) if the money is not there, and nothing changes.
 
     Send the date decided and the signatory from the signed record; left out, they are today and the office.
@@ -84,7 +85,7 @@ def api_approve(session: DbSession, actor: ApiActor, decision_id: int, body: Sig
 
 
 @api.post("/decisions/{decision_id}/reject", response_model=DecisionOut)
-def api_reject(session: DbSession, actor: ApiActor, decision_id: int, body: RejectIn) -> DecisionOut:
+def api_reject(session: DbSession, actor: ApiActor, decision_id: RecordId, body: RejectIn) -> DecisionOut:
     """Reject a draft with the reason its recommendations are not agreed; nothing is posted."""
     decision = service.reject_decision(
         session, actor, decision_id=decision_id, reason=body.reason, signature=body.signature()
@@ -123,18 +124,20 @@ def list_page(
 def _fund_filter(fund: str | None) -> int | None:
     if not fund:
         return None
-    if not fund.isdigit():
+    if not fund.isdigit() or not 1 <= int(fund) <= LARGEST_ID:
         raise InvalidInput([Problem("fund", f"'{fund}' is not a fund's id")])
     return int(fund)
 
 
 @pages.get("/decisions/{decision_id}", response_class=HTMLResponse)
-def detail_page(request: Request, session: DbSession, actor: PageActor, decision_id: int) -> HTMLResponse:
+def detail_page(request: Request, session: DbSession, actor: PageActor, decision_id: RecordId) -> HTMLResponse:
     return _detail(request, session, actor, decision_id)
 
 
 @pages.post("/decisions/{decision_id}/approve", response_model=None)
-def approve(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: int) -> Response:
+def approve(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: RecordId
+) -> Response:
     typed = _typed_signature(form)
     try:
         with session.begin_nested():
@@ -145,7 +148,9 @@ def approve(request: Request, session: DbSession, actor: PageActor, form: Checke
 
 
 @pages.post("/decisions/{decision_id}/reject", response_model=None)
-def reject(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: int) -> Response:
+def reject(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: RecordId
+) -> Response:
     reason = str(form.get("reason", ""))
     typed = _typed_signature(form)
     try:
@@ -180,7 +185,7 @@ def _detail(
     request: Request,
     session: Session,
     actor: Actor,
-    decision_id: int,
+    decision_id: RecordId,
     *,
     refused: WholeplaceError | None = None,
     reason: str = "",

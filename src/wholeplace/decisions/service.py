@@ -24,7 +24,7 @@ from wholeplace.funds import ledger
 from wholeplace.funds.model import AccountKind, LedgerTransaction
 from wholeplace.money import FinancialYear, Money
 from wholeplace.paging import Page, paginate
-from wholeplace.plain_text import clean_name
+from wholeplace.plain_text import clean_free_text, clean_name
 from wholeplace.problems import Conflict, InvalidInput, NotFound, Problem
 
 
@@ -62,12 +62,27 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
     require(actor, "decisions.draft", object_type="decision")
     fund = ledger.get_fund(session, actor, fund_id)
     problems = []
-    if not draft.reference.strip():
+    reference, reference_problems = clean_name(draft.reference, where="reference", label="Reference", max_length=60)
+    if not reference:
         problems.append(Problem("reference", "Enter the decision's reference, like PCC/038/13"))
-    elif session.scalar(select(Decision).where(Decision.reference == draft.reference.strip())):
-        problems.append(Problem("reference", f"There is already a decision {draft.reference}"))
-    if not draft.title.strip():
-        problems.append(Problem("title", "Enter a title"))
+    elif reference_problems:
+        problems += reference_problems
+    elif session.scalar(select(Decision).where(Decision.reference == reference)):
+        problems.append(Problem("reference", f"There is already a decision {reference}"))
+    title, title_problems = clean_name(draft.title, where="title", label="Title", max_length=300)
+    author, author_problems = (
+        clean_name(draft.author, where="author", label="Author", max_length=200) if draft.author.strip() else ("", [])
+    )
+    maker, maker_problems = clean_name(
+        draft.decision_maker, where="decision_maker", label="Decision maker", max_length=200
+    )
+    problems += title_problems + author_problems + maker_problems
+    for field, text in (
+        ("purpose", draft.purpose),
+        ("financial_implications", draft.financial_implications),
+        ("non_publication_reason", draft.non_publication_reason or ""),
+    ):
+        problems += clean_free_text(text, where=field, label=field.replace("_", " ").capitalize(), max_length=20_000)[1]
     if not draft.recommendations:
         problems.append(Problem("recommendations", "Add at least one recommendation with an amount"))
     if not draft.publish and not (draft.non_publication_reason or "").strip():
@@ -112,12 +127,12 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
     if problems:
         raise InvalidInput(problems)
     decision = Decision(
-        reference=draft.reference.strip(),
+        reference=reference,
         fund=fund,
-        title=draft.title.strip(),
+        title=title,
         report_date=draft.report_date,
-        author=draft.author.strip(),
-        decision_maker=draft.decision_maker.strip(),
+        author=author,
+        decision_maker=maker,
         purpose=draft.purpose,
         financial_implications=draft.financial_implications,
         stated_total_pence=draft.stated_total.pence if draft.stated_total else None,

@@ -30,6 +30,7 @@ from wholeplace.funds.model import (
 from wholeplace.money import FinancialYear, Money
 from wholeplace.paging import Page, paginate
 from wholeplace.partners.model import Organisation
+from wholeplace.plain_text import clean_name
 from wholeplace.problems import Conflict, InvalidInput, NotFound, Problem
 
 ROOTS = {"Contributions", "Pool", "Themes", "Spend", "Returned"}
@@ -75,23 +76,23 @@ def create_fund(
 ) -> Fund:
     """A new pooled fund held by one partner (the accountable body), with its unallocated pool."""
     require(actor, "funds.manage", object_type="fund")
-    problems = []
-    if not code.strip():
-        problems.append(Problem("code", "Enter a short code for the fund, like wecb-2013-14"))
-    if not name.strip():
-        problems.append(Problem("name", "Enter a name"))
+    code, problems = clean_name(code, where="code", label="Code", max_length=40)
+    if not code:
+        problems = [Problem("code", "Enter a short code for the fund, like wecb-2013-14")]
+    name, name_problems = clean_name(name, where="name", label="Name", max_length=200)
+    problems += name_problems
     if last_year < first_year:
         problems.append(Problem("last_year", "The last year must be the same as or after the first year"))
     holder = session.scalar(select(Organisation).where(Organisation.identifier == holder_identifier))
     if holder is None:
         problems.append(Problem("holder", f"There is no partner with identifier {holder_identifier}"))
-    if session.scalar(select(Fund).where(Fund.code == code.strip())):
+    if session.scalar(select(Fund).where(Fund.code == code)):
         problems.append(Problem("code", f"There is already a fund {code}"))
     if problems:
         raise InvalidInput(problems)
     fund = Fund(
-        code=code.strip(),
-        name=name.strip(),
+        code=code,
+        name=name,
         first_year=first_year.start_year,
         last_year=last_year.start_year,
         holder=holder,
@@ -137,7 +138,11 @@ def open_account(
 
     The caller has checked that the actor may do what needs the account (draft, spend, assert a balance).
     """
-    path = ":".join(part.strip() for part in path.split(":"))
+    parts = [clean_name(part, where="account", label="Account name", max_length=200) for part in path.split(":")]
+    # an empty part is left to kind_of_path, which names the accounts there are
+    if problems := [problem for part, part_problems in parts if part for problem in part_problems]:
+        raise InvalidInput(problems)
+    path = ":".join(part for part, _ in parts)
     kind = kind_of_path(path)
     account = session.scalar(select(Account).where(Account.fund_id == fund.id, Account.path == path))
     if account is None:

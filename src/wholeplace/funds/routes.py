@@ -37,15 +37,14 @@ from wholeplace.paging import PageOut
 from wholeplace.partners import service as partners
 from wholeplace.problems import InvalidInput, Problem
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.params import PageNumber, PageSize, RecordId
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["funds"])
 
-PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
 # The statement names this many of the decisions behind it, newest first, and links to the rest.
 SOURCES_SHOWN = 20
-PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 AsAt = Annotated[dt.date | None, Query(description="Statement as at the end of this day; today if not given")]
 
 
@@ -59,12 +58,12 @@ def api_list(
 
 
 @api.get("/funds/{fund_id}", response_model=FundOut)
-def api_get(session: DbSession, actor: ApiActor, fund_id: int) -> FundOut:
+def api_get(session: DbSession, actor: ApiActor, fund_id: RecordId) -> FundOut:
     return FundOut.of(ledger.get_fund(session, actor, fund_id))
 
 
 @api.get("/funds/{fund_id}/statement", response_model=StatementOut)
-def api_statement(session: DbSession, actor: ApiActor, fund_id: int, as_at: AsAt = None) -> StatementOut:
+def api_statement(session: DbSession, actor: ApiActor, fund_id: RecordId, as_at: AsAt = None) -> StatementOut:
     """Contributed by partner, allocated by theme and project, spent, returned and unallocated, as at a day."""
     fund = ledger.get_fund(session, actor, fund_id)
     statement = ledger.statement(session, actor, fund_id=fund_id, as_at=as_at)
@@ -77,7 +76,7 @@ def api_transactions(
     session: DbSession,
     actor: ApiActor,
     settings: AppSettings,
-    fund_id: int,
+    fund_id: RecordId,
     page: PageNumber = 1,
     page_size: PageSize = None,
 ) -> PageOut[TransactionOut]:
@@ -101,7 +100,7 @@ def statement_page(
     request: Request,
     session: DbSession,
     actor: PageActor,
-    fund_id: int,
+    fund_id: RecordId,
     as_at: str | None = None,
     day: Annotated[str | None, Query(alias="as_at-day")] = None,
     month: Annotated[str | None, Query(alias="as_at-month")] = None,
@@ -169,7 +168,12 @@ def _statement(
 
 @pages.get("/funds/{fund_id}/partners/{organisation_id}", response_class=HTMLResponse)
 def partner_page(
-    request: Request, session: DbSession, actor: PageActor, fund_id: int, organisation_id: int, as_at: AsAt = None
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    fund_id: RecordId,
+    organisation_id: RecordId,
+    as_at: AsAt = None,
 ) -> HTMLResponse:
     fund = ledger.get_fund(session, actor, fund_id)
     organisation = partners.get_organisation(session, actor, organisation_id)
@@ -191,14 +195,14 @@ def partner_page(
 
 
 @pages.get("/funds/{fund_id}/reprofile", response_class=HTMLResponse)
-def reprofile_page(request: Request, session: DbSession, actor: PageActor, fund_id: int) -> HTMLResponse:
+def reprofile_page(request: Request, session: DbSession, actor: PageActor, fund_id: RecordId) -> HTMLResponse:
     require(actor, "decisions.draft", object_type="decision")
     fund = ledger.get_fund(session, actor, fund_id)
     return _reprofile_form(request, session, actor, fund, ReprofileForm.of({"decision_maker": fund.holder.name}))
 
 
 @pages.post("/funds/{fund_id}/reprofile", response_model=None)
-def reprofile(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, fund_id: int) -> Response:
+def reprofile(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, fund_id: RecordId) -> Response:
     require(actor, "decisions.draft", object_type="decision")
     fund = ledger.get_fund(session, actor, fund_id)
     values = ReprofileForm.of(form)

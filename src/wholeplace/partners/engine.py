@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wholeplace.partners.model import KIND_LABELS, OrganisationKind
+from wholeplace.plain_text import clean_name
 from wholeplace.problems import Problem
 
 FIELDS = ("identifier", "name", "kind", "parent_identifier", "area_code")
@@ -39,7 +40,7 @@ def parse_kind(text: str) -> OrganisationKind | None:
 def check_organisation(values: Mapping[str, str | None]) -> tuple[OrganisationDraft | None, list[Problem]]:
     """The organisation these form or CSV values describe, or every problem with them by field."""
     identifier = (values.get("identifier") or "").strip()
-    name = " ".join((values.get("name") or "").split())
+    name, name_problems = clean_name(values.get("name") or "", where="name", label="Name", max_length=200)
     kind_text = (values.get("kind") or "").strip()
     parent = (values.get("parent_identifier") or "").strip() or None
     area = (values.get("area_code") or "").strip().upper() or None
@@ -53,10 +54,7 @@ def check_organisation(values: Mapping[str, str | None]) -> tuple[OrganisationDr
                 f"'{identifier}' is not an org-id identifier: write the list code then the identifier, like GB-LAE-ESS",
             )
         )
-    if not name:
-        problems.append(Problem("name", "Enter a name"))
-    elif len(name) > 200:
-        problems.append(Problem("name", "Name must be 200 characters or fewer"))
+    problems += name_problems
     kind = parse_kind(kind_text)
     if not kind_text:
         problems.append(Problem("kind", "Select the kind of organisation"))

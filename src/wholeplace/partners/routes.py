@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -16,13 +14,11 @@ from wholeplace.partners.model import KIND_LABELS, Organisation
 from wholeplace.partners.schemas import AreaOut, OrganisationChanges, OrganisationIn, OrganisationOut
 from wholeplace.problems import InvalidInput
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.params import PageNumber, PageSize, RecordId
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["partners"])
-
-PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1")]
-PageSize = Annotated[int | None, Query(ge=1, le=500, description="Rows per page")]
 
 
 @api.get("/organisations", response_model=PageOut[OrganisationOut])
@@ -43,7 +39,7 @@ def api_list(
 
 
 @api.get("/organisations/{organisation_id}", response_model=OrganisationOut)
-def api_get(session: DbSession, actor: ApiActor, organisation_id: int) -> OrganisationOut:
+def api_get(session: DbSession, actor: ApiActor, organisation_id: RecordId) -> OrganisationOut:
     return OrganisationOut.of(service.get_organisation(session, actor, organisation_id))
 
 
@@ -53,7 +49,9 @@ def api_create(session: DbSession, actor: ApiActor, body: OrganisationIn) -> Org
 
 
 @api.patch("/organisations/{organisation_id}", response_model=OrganisationOut)
-def api_update(session: DbSession, actor: ApiActor, organisation_id: int, body: OrganisationChanges) -> OrganisationOut:
+def api_update(
+    session: DbSession, actor: ApiActor, organisation_id: RecordId, body: OrganisationChanges
+) -> OrganisationOut:
     changes = body.model_dump(exclude_unset=True)
     return OrganisationOut.of(service.update_organisation(session, actor, organisation_id, changes))
 
@@ -118,7 +116,7 @@ def create(request: Request, session: DbSession, actor: PageActor, form: Checked
 
 
 @pages.get("/partners/{organisation_id}", response_class=HTMLResponse)
-def detail_page(request: Request, session: DbSession, actor: PageActor, organisation_id: int) -> HTMLResponse:
+def detail_page(request: Request, session: DbSession, actor: PageActor, organisation_id: RecordId) -> HTMLResponse:
     organisation = service.get_organisation(session, actor, organisation_id)
     return render(
         request,
@@ -133,7 +131,7 @@ def detail_page(request: Request, session: DbSession, actor: PageActor, organisa
 
 
 @pages.get("/partners/{organisation_id}/edit", response_class=HTMLResponse)
-def edit_page(request: Request, session: DbSession, actor: PageActor, organisation_id: int) -> HTMLResponse:
+def edit_page(request: Request, session: DbSession, actor: PageActor, organisation_id: RecordId) -> HTMLResponse:
     require(actor, "partners.edit", object_type="organisation", object_id=organisation_id)
     organisation = service.get_organisation(session, actor, organisation_id)
     values = OrganisationOut.of(organisation).model_dump()
@@ -141,7 +139,9 @@ def edit_page(request: Request, session: DbSession, actor: PageActor, organisati
 
 
 @pages.post("/partners/{organisation_id}/edit", response_model=None)
-def update(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, organisation_id: int) -> Response:
+def update(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, organisation_id: RecordId
+) -> Response:
     values = _form_values(form)
     try:
         with session.begin_nested():

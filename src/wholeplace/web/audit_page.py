@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from wholeplace import audit
 from wholeplace.paging import PageOut
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.params import PageNumber, PageSize
 from wholeplace.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -54,8 +54,8 @@ def api_entries(
     session: DbSession,
     actor: ApiActor,
     settings: AppSettings,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = None,
     action: str | None = None,
 ) -> PageOut[AuditEntryOut]:
     """Audit entries, newest first."""
@@ -65,7 +65,7 @@ def api_entries(
 
 @pages.get("/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: Annotated[int, Query(ge=1)] = 1
+    request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: PageNumber = 1
 ) -> HTMLResponse:
     # The whole chain is walked on request (the button), not on every view: it grows without limit.
     found = audit.list_entries(session, actor, page=page, page_size=settings.page_size)
