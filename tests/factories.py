@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wholeplace.auth import service as auth_service
@@ -54,3 +55,8 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def partner_named(session: Session, name: str | None) -> Organisation | None:
+    """The partner with this name, for putting a test user in it; None (the first partner) when no name is given."""
+    return session.scalar(select(Organisation).where(Organisation.name == name)) if name else None

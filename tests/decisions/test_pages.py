@@ -47,8 +47,9 @@ def demo(sessions: sessionmaker[Session]) -> DemoMoney:
 
 
 @pytest.fixture
-def decider(client: TestClient, sessions: sessionmaker[Session]) -> TestClient:
-    return signed_in(client, sessions, Role.DECISION_MAKER)
+def decider(client: TestClient, sessions: sessionmaker[Session], demo: DemoMoney) -> TestClient:
+    """A decision maker of the Police and Crime Commissioner, which holds the demo's WECB fund."""
+    return signed_in(client, sessions, Role.DECISION_MAKER, "Police and Crime Commissioner for Essex")
 
 
 def status_of(sessions: sessionmaker[Session], decision_id: int) -> DecisionStatus:

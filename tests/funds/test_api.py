@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.factories import make_user
+from tests.factories import make_user, partner_named
 from tests.funds.test_pages import DemoMoney, draft_strategic_pool_top_up, load_demo_money
 from wholeplace import business_dates
 from wholeplace.auth import service as auth_service
@@ -18,9 +18,12 @@ from wholeplace.funds.model import LedgerTransaction
 from wholeplace.money import Money
 
 
-def token_for(sessions: sessionmaker[Session], role: Role) -> dict[str, str]:
+def token_for(sessions: sessionmaker[Session], role: Role, organisation: str | None = None) -> dict[str, str]:
+    """A bearer token of a new user with just this role, of the named partner (or the first there is)."""
     with sessions() as session, session.begin():
-        user = make_user(session, role, email=f"{role.value}@essex.example")
+        user = make_user(
+            session, role, email=f"{role.value}@essex.example", organisation=partner_named(session, organisation)
+        )
         _token, secret = auth_service.create_token(session, Actor.of(user), name="tests")
     return {"Authorization": f"Bearer {secret}"}
 
@@ -37,7 +40,7 @@ def viewer(sessions: sessionmaker[Session], demo: DemoMoney) -> dict[str, str]:
 
 @pytest.fixture
 def decider(sessions: sessionmaker[Session], demo: DemoMoney) -> dict[str, str]:
-    return token_for(sessions, Role.DECISION_MAKER)
+    return token_for(sessions, Role.DECISION_MAKER, "Police and Crime Commissioner for Essex")
 
 
 def test_the_funds_need_a_token(client: TestClient) -> None:

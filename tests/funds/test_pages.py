@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.factories import make_user, sign_in
+from tests.factories import make_user, partner_named, sign_in
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
 from wholeplace.decisions import service as decisions
@@ -93,11 +93,13 @@ def draft_strategic_pool_top_up(sessions: sessionmaker[Session], fund_id: int) -
         return draft.id
 
 
-def signed_in(client: TestClient, sessions: sessionmaker[Session], role: Role) -> TestClient:
-    """The client signed in as a new user with just this role."""
+def signed_in(
+    client: TestClient, sessions: sessionmaker[Session], role: Role, organisation: str | None = None
+) -> TestClient:
+    """The client signed in as a new user with just this role, of the named partner (or the first there is)."""
     email = f"{role.value}@essex.example"
     with sessions() as session, session.begin():
-        make_user(session, role, email=email)
+        make_user(session, role, email=email, organisation=partner_named(session, organisation))
     sign_in(client, email)
     return client
 

@@ -46,6 +46,8 @@ class Decision(Base):
     recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str | None] = mapped_column(String(254))
     created_by: Mapped[str] = mapped_column(String(254))
+    # the user who drafted it, who may not also decide it (none when drafted at the console or by the demo)
+    drafted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     fund: Mapped[Fund] = relationship(lazy="joined", innerjoin=True)

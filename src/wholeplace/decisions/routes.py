@@ -199,6 +199,8 @@ def _detail(
             p if p.where in ("reason", "decided_on", "signed_by", "") else Problem("", str(p)) for p in refused.problems
         ]
         context = error_summary(problems, {"decided_on": "decided_on-day"})
+    deciding = allowed(actor, "decisions.decide") and decision.status is DecisionStatus.DRAFT
+    why_not = service.why_not_decide(decision, actor) if deciding else None
     today = business_dates.today()
     typed = {
         "decided_on-day": str(today.day),
@@ -216,7 +218,8 @@ def _detail(
             "checks": service.figure_checks(decision),
             "totals": DecisionTotals.of(decision),
             "status_tag": STATUS_TAGS[decision.status],
-            "can_decide": allowed(actor, "decisions.decide") and decision.status is DecisionStatus.DRAFT,
+            "can_decide": deciding and why_not is None,
+            "why_not": why_not,
             "reason": reason,
             "typed": typed,
             "fy": FinancialYear,

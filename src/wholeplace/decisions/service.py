@@ -25,7 +25,7 @@ from wholeplace.funds.model import AccountKind, LedgerTransaction
 from wholeplace.money import FinancialYear, Money
 from wholeplace.paging import Page, paginate
 from wholeplace.plain_text import clean_free_text, clean_name
-from wholeplace.problems import Conflict, InvalidInput, NotFound, Problem
+from wholeplace.problems import AccessRefused, Conflict, InvalidInput, NotFound, Problem, Refusal
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         publish=draft.publish,
         non_publication_reason=draft.non_publication_reason,
         created_by=actor.label,
+        drafted_by_user_id=actor.user_id,
         recommendations=recommendations,
     )
     session.add(decision)
@@ -164,6 +165,30 @@ class Signature:
 
     decided_on: dt.date | None = None
     signed_by: str | None = None
+
+
+def why_not_decide(decision: Decision, actor: Actor) -> str | None:
+    """Why this user may not decide this draft, or None. Two rules beyond the role:
+
+    maker-checker (whoever drafted it may not decide it) and the accountable body (only decision makers of the
+    partner holding the fund decide its money). The console and the demo loader (no user) record decisions
+    already taken on paper, so neither rule applies to them.
+    """
+    if actor.user_id is None:
+        return None
+    if decision.drafted_by_user_id == actor.user_id:
+        return f"You drafted {decision.reference}, so another decision maker must decide it"
+    if actor.organisation_id != decision.fund.holder_id:
+        return (
+            f"{decision.fund.name} is held by {decision.fund.holder.name}: only its decision makers can decide "
+            f"{decision.reference}"
+        )
+    return None
+
+
+def _check_may_decide(decision: Decision, actor: Actor) -> None:
+    if (reason := why_not_decide(decision, actor)) is not None:
+        raise AccessRefused(reason, Refusal(actor, "decisions.decide", "decision", str(decision.id), reason))
 
 
 def _sign(decision: Decision, actor: Actor, signature: Signature) -> None:
@@ -203,6 +228,7 @@ def approve_decision(
     session.refresh(decision)  # read again under the lock: another approval may have got there first
     if decision.status is not DecisionStatus.DRAFT:
         raise Conflict(f"{decision.reference} has already been {decision.status.value}")
+    _check_may_decide(decision, actor)
     _sign(decision, actor, signature or Signature())
     decision.status = DecisionStatus.APPROVED
     posted = [
@@ -246,6 +272,7 @@ def reject_decision(
     session.refresh(decision)
     if decision.status is not DecisionStatus.DRAFT:
         raise Conflict(f"{decision.reference} has already been {decision.status.value}")
+    _check_may_decide(decision, actor)
     _sign(decision, actor, signature or Signature())
     decision.status, decision.rejection_reason = DecisionStatus.REJECTED, reason.strip()
     audit.record(
