@@ -248,9 +248,9 @@ def test_hostile_names_come_out_of_every_export_as_text_never_as_a_formula(
 
 # Which function in src/ writes each export, through the one xlsx writer or the one CSV writer.
 EXPORTS_WALKED = {
-    "360giving.csv": "funds/exports.py:grants_csv",
-    "360giving.json": "funds/exports.py:grants_json",
-    "fund.beancount": "funds/exports.py:beancount_ledger",
+    "360giving.csv": "funds/exports/three_sixty_giving.py:grants_csv",
+    "360giving.json": "funds/exports/three_sixty_giving.py:grants_json",
+    "fund.beancount": "funds/exports/beancount_file.py:beancount_ledger",
     "statement.xlsx": "funds/export_cli.py:xlsx",
     "decision.pdf": "funds/export_cli.py:pdf",
     "allocation.csv": "funds/plan_cli.py:_allocation_csv",
@@ -291,7 +291,7 @@ def test_every_function_that_writes_a_workbook_or_a_csv_is_an_export_walked_abov
     assert raw == [], "write spreadsheets through wholeplace.files.xlsx and wholeplace.files.csv_writer"
     walked_writers = {
         "funds/export_cli.py:xlsx",
-        "funds/exports.py:grants_csv",
+        "funds/exports/three_sixty_giving.py:grants_csv",
         "funds/plan_cli.py:_allocation_csv",
         "appraisal/unit_costs_cli.py:_csv",
         "appraisal/workbook.py:write_workbook",

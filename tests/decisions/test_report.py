@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from weasyprint import HTML
 
 from tests.funds.test_ledger import DECIDER, PCC, contribute, draft, make_fund, move
+from wholeplace.decisions import report
 from wholeplace.decisions import service as decisions
-from wholeplace.funds import exports
 
 
 def page_texts(html: str) -> list[str]:
@@ -29,7 +29,7 @@ def test_the_report_gives_the_day_decided_and_the_signatory_and_says_when_it_was
         session, DECIDER, decision_id=decision.id, signature=decisions.Signature(dt.date(2013, 7, 30), PCC)
     )
 
-    html = exports.decision_report_html(decision)
+    html = report.decision_report_html(decision)
 
     assert '<th scope="row">Date of Decision</th><td>30 July 2013</td>' in html
     assert f"Signed: <strong>{PCC}</strong>, on 30 July 2013" in html
@@ -48,7 +48,7 @@ def test_a_list_that_runs_over_pages_prints_its_totals_once_after_the_last_line(
     ]
     decision = draft(session, fund, *lines, reference="PCC/040/13")
 
-    pages = page_texts(exports.decision_report_html(decision))
+    pages = page_texts(report.decision_report_html(decision))
 
     listing = [n for n, text in enumerate(pages) if "Project " in text]
     assert len(listing) >= 2, "seventy recommendations should run over more than one page"

@@ -31,7 +31,9 @@ from typer.testing import CliRunner
 
 from wholeplace.auth.actor import Actor
 from wholeplace.cli import app
+from wholeplace.decisions import report
 from wholeplace.demo.load import load_demo
+from wholeplace.files.xlsx import MONEY_FORMAT
 from wholeplace.funds import exports, ledger
 from wholeplace.money import FinancialYear, Money
 from wholeplace.settings import get_settings
@@ -132,7 +134,7 @@ def test_a_reversed_allocation_is_no_longer_a_grant(demo: Session) -> None:
     actor = Actor.console()
     first = wecb_grants(demo)[0]  # the £35,000.00 analyst
     transaction_id = int(first.identifier.rsplit("-", 1)[1])
-    decision = exports.load_decision(demo, actor, "PCC/038/13")
+    decision = report.load_decision(demo, actor, "PCC/038/13")
     with pytest.raises(ledger.NotEnoughMoney):  # £8,750.00 of it is already spent
         ledger.reverse(demo, actor, transaction_id=transaction_id, decision=decision, date=dt.date(2013, 11, 1))
     link_workers = wecb_grants(demo)[1]
@@ -254,12 +256,12 @@ def test_the_workbook_holds_money_as_numbers_in_pounds_and_totals_as_formulas(de
     assert len(lines) == 6 and total[0].value == "Total"
     for row in lines:
         for cell in row[2:5]:
-            assert isinstance(cell.value, int | float) and cell.number_format == exports.MONEY_FORMAT
+            assert isinstance(cell.value, int | float) and cell.number_format == MONEY_FORMAT
         assert row[5].value == f"=C{row[5].row}-D{row[5].row}-E{row[5].row}"
     assert sum(row[2].value for row in lines) == 272760
     assert sum(row[3].value for row in lines) == 8750
     for cell in total[2:6]:
-        assert cell.data_type == "f" and cell.value.startswith("=SUM(") and cell.number_format == exports.MONEY_FORMAT
+        assert cell.data_type == "f" and cell.value.startswith("=SUM(") and cell.number_format == MONEY_FORMAT
 
     contributions = workbook["Contributions"]
     assert [(row[0].value, row[1].value) for row in contributions.iter_rows(min_row=7)] == [
@@ -284,9 +286,9 @@ def test_an_empty_fund_still_gets_sums_that_refer_to_no_cell_of_their_own(demo: 
 
 
 def test_the_decision_report_is_a_pdf_naming_the_reference_and_the_allocated_total(demo: Session) -> None:
-    decision = exports.load_decision(demo, Actor.console(), "PCC/038/13")
-    html = exports.decision_report_html(decision)
-    pdf = exports.decision_report_pdf(html)
+    decision = report.load_decision(demo, Actor.console(), "PCC/038/13")
+    html = report.decision_report_html(decision)
+    pdf = report.decision_report_pdf(html)
     assert pdf.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
@@ -301,9 +303,9 @@ def test_the_decision_report_is_a_pdf_naming_the_reference_and_the_allocated_tot
 
 
 def test_a_draft_report_shows_no_decision_and_a_reason_not_to_publish(demo: Session) -> None:
-    decision = exports.load_decision(demo, Actor.console(), "DEMO/REPROFILE/1")
+    decision = report.load_decision(demo, Actor.console(), "DEMO/REPROFILE/1")
     decision.publish, decision.non_publication_reason = False, "Contains staff details"
-    html = exports.decision_report_html(decision, classification="Official")
+    html = report.decision_report_html(decision, classification="Official")
     assert "No decision has been recorded" in html
     assert "☒" not in html
     assert "<td>NO</td>" in html and "Contains staff details" in html and "Official" in html

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
+from wholeplace.decisions import report
 from wholeplace.files.xlsx import workbook_bytes
 from wholeplace.funds import exports, ledger
 from wholeplace.money import Money
@@ -114,7 +115,7 @@ def pdf(
 ) -> None:
     """A decision's report as PDF, laid out like the published papers: purpose, amounts, decision, publication."""
     with unit_of_work() as session:
-        decision = exports.load_decision(session, Actor.console(), reference)
-        html = exports.decision_report_html(decision, classification=classification)
-    output.write_bytes(exports.decision_report_pdf(html))
+        decision = report.load_decision(session, Actor.console(), reference)
+        html = report.decision_report_html(decision, classification=classification)
+    output.write_bytes(report.decision_report_pdf(html))
     out.print(f"Wrote the report of {reference} to {output}", highlight=False)

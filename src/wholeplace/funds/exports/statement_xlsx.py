@@ -1,0 +1,93 @@
+"""Excel: the fund statement as a workbook whose totals are live formulas, written through `files.xlsx`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from wholeplace.files.xlsx import BOLD, TITLE, Formula, headings, money, put, total_row
+from wholeplace.funds.engine import FundStatement
+from wholeplace.funds.model import Fund
+
+
+def _sheet_header(sheet: Any, title: str, fund: Fund, statement: FundStatement) -> int:
+    """Fund, years, as-at date and the source of the figures; returns the next free row."""
+    put(sheet, 1, 1, f"{fund.name} ({fund.code}): {title}", font=TITLE)
+    put(sheet, 2, 1, f"Financial years {fund.years_label}, held by {fund.holder.name}")
+    put(sheet, 3, 1, f"As at the end of {statement.as_at:%d %B %Y}")
+    put(
+        sheet,
+        4,
+        1,
+        "Source: the wholeplace fund ledger; every figure is a sum of postings dated on or before the "
+        "as-at date, and every posting cites the approved decision that authorised it.",
+    )
+    return 6
+
+
+def _table(sheet: Any, row: int, titles: Sequence[str], widths: Sequence[int]) -> int:
+    headings(sheet, row, titles, widths)
+    sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
+    return row + 1
+
+
+def statement_workbook(fund: Fund, statement: FundStatement) -> Workbook:
+    """Contributions, allocations by theme and project, and a summary whose totals are live formulas."""
+    workbook = Workbook()
+    contributions = workbook.active
+    contributions.title = "Contributions"
+    first = row = _table(
+        contributions,
+        _sheet_header(contributions, "contributions", fund, statement),
+        ("Partner", "Contributed"),
+        (48, 18),
+    )
+    for partner, amount in statement.contributed_by_partner:
+        put(contributions, row, 1, partner)
+        money(contributions, row, 2, amount)
+        row += 1
+    row = total_row(row, first)
+    put(contributions, row, 1, "Total", font=BOLD)
+    money(contributions, row, 2, Formula(f"=SUM(B{first}:B{row - 1})"))
+    contributed_total = f"Contributions!B{row}"
+
+    allocations = workbook.create_sheet("Allocations")
+    titles = ("Theme", "Project", "Allocated", "Spent", "Returned", "Remaining")
+    first = row = _table(
+        allocations, _sheet_header(allocations, "allocations", fund, statement), titles, (36, 40, 16, 16, 16, 16)
+    )
+    for line in statement.lines:
+        put(allocations, row, 1, line.theme)
+        put(allocations, row, 2, line.project or "")
+        for column, amount in ((3, line.allocated), (4, line.spent), (5, line.returned)):
+            money(allocations, row, column, amount)
+        money(allocations, row, 6, Formula(f"=C{row}-D{row}-E{row}"))
+        row += 1
+    row = total_row(row, first)
+    put(allocations, row, 1, "Total", font=BOLD)
+    for column in range(3, 7):
+        letter = get_column_letter(column)
+        money(allocations, row, column, Formula(f"=SUM({letter}{first}:{letter}{row - 1})"))
+    allocated_total = f"Allocations!C{row}"
+
+    summary = workbook.create_sheet("Summary")
+    row = _table(summary, _sheet_header(summary, "summary", fund, statement), ("Figure", "Amount"), (48, 18))
+    put(summary, row, 1, "Contributed")
+    money(summary, row, 2, Formula(f"={contributed_total}"))
+    put(summary, row + 1, 1, "Allocated to themes and projects")
+    money(summary, row + 1, 2, Formula(f"={allocated_total}"))
+    row += 2
+    first = row
+    for year, amount in statement.unallocated_by_year:
+        put(summary, row, 1, f"Unallocated, {year}")
+        money(summary, row, 2, amount)
+        row += 1
+    row = total_row(row, first)
+    put(summary, row, 1, "Unallocated", font=BOLD)
+    money(summary, row, 2, Formula(f"=SUM(B{first}:B{row - 1})"))
+    put(summary, row + 1, 1, "Difference (contributed less allocated less unallocated)")
+    money(summary, row + 1, 2, Formula(f"=B{first - 2}-B{first - 1}-B{row}"))
+    return workbook
