@@ -265,7 +265,11 @@ def test_a_price_year_outside_the_deflator_series_is_a_problem_when_the_series_i
         (b"", "ours.csv", "The file has no unit costs in it"),
         (HEADER.encode(), "ours.csv", "The file has no unit costs in it"),
         ("name\n£".encode("cp1252"), "ours.csv", "The file is not UTF-8 text: save it as CSV UTF-8"),
-        (b"not a workbook", "ours.xlsx", "This is not an Excel workbook that can be read: save it as .xlsx"),
+        (
+            b"not a workbook",
+            "ours.xlsx",
+            "This is not an Excel workbook: save it as .xlsx (Excel Workbook) and try again",
+        ),
         (b"anything", "ours.xls", "Save the library as a .csv or .xlsx file"),
     ],
 )

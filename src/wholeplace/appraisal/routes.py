@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from wholeplace.appraisal import (
@@ -314,7 +315,8 @@ async def _submitted(form: FormData) -> str:
         if len(data) > MAX_UPLOAD:
             raise InvalidInput([Problem("upload", "The file is larger than 2 MB: a case file is a few kilobytes")])
         if upload.filename.lower().endswith(".xlsx"):
-            case, problems = workbook_import.read_workbook(data, upload.filename)
+            # off the event loop: other requests are served while a workbook is read
+            case, problems = await run_in_threadpool(workbook_import.read_workbook, data, upload.filename)
             if problems:  # each names its sheet and cell: said in full, against the upload
                 raise InvalidInput([Problem("upload", str(problem)) for problem in problems])
             assert case is not None

@@ -9,17 +9,13 @@ sheet holds: docs/appraisal-excel.md.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, TypeVar
-from zipfile import BadZipFile
+from typing import TypeVar
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from wholeplace.appraisal.case_file import MAX_YEARS
 from wholeplace.appraisal.discounting import Discounting
@@ -39,8 +35,12 @@ from wholeplace.appraisal.workbook import (
     Table,
 )
 from wholeplace.files.numbers import decimal_of, reasonable
+from wholeplace.files.workbooks import SheetLimits, open_workbook, sheet_rows
 from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError
 from wholeplace.problems import Problem
+
+# The Inputs sheet's tables with room to spare: a case of MAX_YEARS years and hundreds of cost lines fits.
+INPUTS_LIMITS = SheetLimits(rows=5_000, columns=FIRST_YEAR_COLUMN + MAX_YEARS + 20)
 
 
 def read_workbook(data: bytes, filename: str) -> tuple[Case | None, list[Problem]]:
@@ -49,16 +49,19 @@ def read_workbook(data: bytes, filename: str) -> tuple[Case | None, list[Problem
     The cells are read here; the rules (rates between 0 and 1, payers among the partners, ...) are
     `engine.check_case`'s, with its key paths turned back into the cells they came from.
     """
+    book, unreadable = open_workbook(data, filename)
+    if book is None:
+        return None, [unreadable] if unreadable else []
     try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        return None, [
-            Problem(filename, "This is not an Excel workbook: save it as .xlsx (Excel Workbook) and try again")
-        ]
-    if INPUTS not in book.sheetnames:
-        message = f"The workbook has no {INPUTS} sheet: start from the template, or from an exported case"
-        return None, [Problem(filename, message)]
-    reader = _InputsReader(filename, book[INPUTS])
+        if INPUTS not in book.sheetnames:
+            message = f"The workbook has no {INPUTS} sheet: start from the template, or from an exported case"
+            return None, [Problem(filename, message)]
+        grid, too_big = sheet_rows(book, INPUTS, filename, INPUTS_LIMITS)
+    finally:
+        book.close()
+    if too_big is not None:
+        return None, [too_big]
+    reader = _InputsReader(filename, grid)
     case = reader.read()
     if case is None or reader.problems:
         return None, reader.problems
@@ -74,9 +77,9 @@ _LAST_KEY = re.compile(r"(\.[^.\[]+|\[\d+\])$")  # costs[0].payer -> costs[0] ->
 class _InputsReader:
     """Reads the Inputs sheet cell by cell, collecting every problem, and keeps the cell of every key path."""
 
-    def __init__(self, filename: str, sheet: Any) -> None:
+    def __init__(self, filename: str, grid: list[list[object]]) -> None:
         self.filename = filename
-        self.grid = [list(values) for values in sheet.iter_rows(values_only=True)]  # grid[row - 1][column - 1]
+        self.grid = grid  # grid[row - 1][column - 1]
         self.max_row, self.max_column = len(self.grid), max((len(values) for values in self.grid), default=0)
         self.problems: list[Problem] = []
         self.cells: dict[str, str] = {}  # a key path, as check_case names it, to its cell or range

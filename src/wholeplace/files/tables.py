@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
+from wholeplace.files.workbooks import SheetLimits, open_workbook, sheet_rows
 from wholeplace.problems import Problem
 
 Records = list[list[str]]
@@ -107,17 +104,20 @@ def csv_records(data: bytes | str, filename: str) -> tuple[Records, Problem | No
         return [], Problem(filename, f"This is not a CSV file that can be read: {error}")
 
 
+# A table of records (unit costs, a published allocation table) is long and narrow.
+TABLE_LIMITS = SheetLimits(rows=100_000, columns=200)
+
+
 def xlsx_records(data: bytes, filename: str) -> tuple[Records, Problem | None]:
     """The first sheet's rows as text; a workbook that cannot be opened is one problem."""
+    workbook, unreadable = open_workbook(data, filename)
+    if workbook is None:
+        return [], unreadable
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        return [], Problem(filename, "This is not an Excel workbook that can be read: save it as .xlsx")
-    try:
-        sheet = workbook.worksheets[0]
-        return [[cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)], None
+        rows, too_big = sheet_rows(workbook, workbook.sheetnames[0], filename, TABLE_LIMITS)
     finally:
         workbook.close()
+    return [[cell_text(cell) for cell in row] for row in rows], too_big
 
 
 def cell_text(cell: object) -> str:
