@@ -155,7 +155,7 @@ def partners_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 
     All or nothing: any problem in any row is reported and nothing changes.
     """
-    text = file.read_text(encoding="utf-8-sig")
+    text = read_text(file)
     with unit_of_work() as session:
         report = partners_service.import_organisations(session, Actor.console(), text=text, filename=file.name)
         out.print(f"Imported {file.name}: {report.created} partners created, {report.updated} updated")

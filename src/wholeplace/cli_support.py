@@ -25,10 +25,18 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a file larger than the service accepts (`max_upload_mb`) is refused before it is read."""
+    limit_mb = get_settings().max_upload_mb
+    if path.is_file() and path.stat().st_size > limit_mb * 1024 * 1024:
+        refuse([Problem(path.name, f"The file is larger than {limit_mb} MB, the most this service accepts")])
+    return path.read_bytes()
+
+
 def read_text(path: Path) -> str:
-    """The file's text (UTF-8, with or without a byte order mark); a file that is not UTF-8 is refused."""
+    """The file's text (UTF-8, with or without a byte order mark), within the size limit of `read_bytes`."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         refuse([Problem(path.name, "The file is not UTF-8 text: save it as UTF-8")])
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_failed_sign_ins: int = Field(default=5, description="Failed sign-ins in a row that lock an account.")
     lockout_minutes: int = Field(default=15, description="Minutes an account stays locked.")
     page_size: int = Field(default=50, description="Rows per page in lists and API responses.")
+    max_upload_mb: int = Field(
+        default=10, ge=1, description="Largest request body, upload or imported file, in megabytes; larger is refused."
+    )
     audit_anchor_key: SecretStr | None = Field(
         default=None,
         description="Secret that signs audit anchors (`wholeplace audit anchor`); keep it away from the database.",

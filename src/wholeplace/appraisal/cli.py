@@ -21,7 +21,7 @@ from wholeplace.appraisal import engine, shares_report, uncertainty, workbook, w
 from wholeplace.appraisal.case_file import read_case
 from wholeplace.appraisal.shares import Basis
 from wholeplace.appraisal.unit_costs_cli import merged_library
-from wholeplace.cli_support import err, print_whole, read_text, refuse
+from wholeplace.cli_support import err, print_whole, read_bytes, read_text, refuse
 from wholeplace.money import Money
 from wholeplace.problems import Problem
 
@@ -142,7 +142,7 @@ def appraise(
 def _read(case_file: Path, unit_costs: Path | None) -> tuple[engine.Case | None, list[Problem]]:
     """A workbook's Inputs sheet, or a case file with its unit cost names looked up in the library."""
     if case_file.suffix.lower() == WORKBOOK_SUFFIX:
-        return workbook_import.read_workbook(case_file.read_bytes(), case_file.name)
+        return workbook_import.read_workbook(read_bytes(case_file), case_file.name)
     return read_case(read_text(case_file), case_file.name, unit_costs=merged_library(unit_costs))
 
 

@@ -18,7 +18,7 @@ from wholeplace.appraisal.unit_costs import (
     read_library_file,
     shipped_library,
 )
-from wholeplace.cli_support import err, financial_year_option, out, print_whole, refuse
+from wholeplace.cli_support import err, financial_year_option, out, print_whole, read_bytes, refuse
 from wholeplace.files.csv_writer import CsvValue, csv_dicts
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Problem
@@ -108,7 +108,7 @@ def check(
     Columns: name, label, value, price_year, unit, agency, kind, source (required); confidence, verified, note.
     """
     shipped = shipped_library()
-    costs, problems = read_library_file(file.read_bytes(), file.name, price_years=shipped.deflators.keys())
+    costs, problems = read_library_file(read_bytes(file), file.name, price_years=shipped.deflators.keys())
     if problems:
         refuse(problems)
     count = f"{len(costs)} unit cost" + ("" if len(costs) == 1 else "s")
@@ -126,7 +126,7 @@ def merged_library(file: Path | None) -> UnitCostLibrary:
     shipped = shipped_library()
     if file is None:
         return shipped
-    costs, problems = read_library_file(file.read_bytes(), file.name, price_years=shipped.deflators.keys())
+    costs, problems = read_library_file(read_bytes(file), file.name, price_years=shipped.deflators.keys())
     if problems:
         refuse(problems)
     replaced = sorted(cost.name for cost in costs if cost.name in shipped)

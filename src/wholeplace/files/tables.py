@@ -58,6 +58,10 @@ class Table:
         return problems + [Problem(where, f"The column '{column}' appears more than once") for column in repeated]
 
 
+# A table of records (unit costs, a published allocation table) is long and narrow.
+TABLE_LIMITS = SheetLimits(rows=100_000, columns=200)
+
+
 def read_table(
     data: bytes, filename: str, *, what: str = "the file", lower: bool = True
 ) -> tuple[Table, list[Problem]]:
@@ -93,19 +97,28 @@ def table_of(records: Records, filename: str, *, lower: bool = True) -> Table:
 
 
 def csv_records(data: bytes | str, filename: str) -> tuple[Records, Problem | None]:
-    """Every record of a CSV file, blank ones too, so that row numbers match the sheet's."""
+    """Every record of a CSV file, blank ones too, so that row numbers match the sheet's.
+
+    A file longer than TABLE_LIMITS.rows, a field past the csv module's limit (128 KB) or a NUL byte is one
+    problem naming the file and row, read no further.
+    """
     # csv.reader, not DictReader: DictReader skips blank lines uncounted.
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
-        return list(csv.reader(io.StringIO(text))), None
     except UnicodeDecodeError:
         return [], Problem(filename, "The file is not UTF-8 text: save it as CSV UTF-8")
+    reader = csv.reader(io.StringIO(text))
+    records: Records = []
+    try:
+        for record in reader:
+            if len(records) == TABLE_LIMITS.rows:
+                return [], Problem(
+                    filename, f"The file has more than {TABLE_LIMITS.rows:,} rows: split it and try again"
+                )
+            records.append(record)
     except csv.Error as error:
-        return [], Problem(filename, f"This is not a CSV file that can be read: {error}")
-
-
-# A table of records (unit costs, a published allocation table) is long and narrow.
-TABLE_LIMITS = SheetLimits(rows=100_000, columns=200)
+        return [], Problem(f"{filename}, row {reader.line_num}", f"This is not a CSV row that can be read: {error}")
+    return records, None
 
 
 def xlsx_records(data: bytes, filename: str) -> tuple[Records, Problem | None]:

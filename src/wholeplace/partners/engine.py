@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from wholeplace.files.tables import csv_records
 from wholeplace.partners.model import KIND_LABELS, OrganisationKind
 from wholeplace.plain_text import clean_name
 from wholeplace.problems import Problem
@@ -81,8 +80,9 @@ def read_partners_csv(text: str, filename: str) -> tuple[list[tuple[int, Organis
 
     Row 1 is the header, so the first partner is row 2, as a spreadsheet shows it.
     """
-    # csv.reader, not DictReader: DictReader skips blank lines uncounted, and row numbers must match the sheet.
-    records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    records, unreadable = csv_records(text, filename)
+    if unreadable is not None:
+        return [], [unreadable]
     header = [column.strip() for column in records[0]] if records else []
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     unknown = [column for column in header if column not in FIELDS]

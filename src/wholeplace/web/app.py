@@ -20,6 +20,7 @@ from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
 from wholeplace.web import audit_page, charts, errors, sections
+from wholeplace.web.limits import BodyLimit
 from wholeplace.web.security import SecurityMiddleware
 
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
     )
     app.state.settings = settings
     app.state.sessions = sessions or session_factory(make_engine(settings.database_url))
+    app.add_middleware(BodyLimit, max_mb=settings.max_upload_mb)  # inside SecurityMiddleware: its refusals get headers
     app.add_middleware(SecurityMiddleware)
     errors.install(app)
     app.mount("/assets", StaticFiles(directory=govuk / "assets"), name="assets")

@@ -39,6 +39,7 @@ TITLES = {
     404: "Page not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "The upload is too large",
     422: "There is a problem with the input",
     500: "Sorry, there is a problem with the service",
 }
