@@ -17,9 +17,7 @@ from typing import TypeVar
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from wholeplace.appraisal.discounting import Discounting
-from wholeplace.appraisal.distributions import PARAMETERS, Distribution, Shape, distribution_problem
-from wholeplace.appraisal.engine import (
+from wholeplace.appraisal.case import (
     CONFIDENCE_OPTIMISM_BIAS,
     MAX_COST_OPTIMISM_BIAS,
     Benefit,
@@ -31,8 +29,10 @@ from wholeplace.appraisal.engine import (
     Outcome,
     Slot,
     UncertainInput,
-    check_case,
 )
+from wholeplace.appraisal.case_checks import check_case
+from wholeplace.appraisal.discounting import Discounting
+from wholeplace.appraisal.distributions import PARAMETERS, Distribution, Shape, distribution_problem
 from wholeplace.appraisal.unit_costs import UnitCostLibrary, shipped_library
 from wholeplace.files.numbers import decimal_of, reasonable
 from wholeplace.files.reader import LineNumberedReader, child

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import yaml
 
-from wholeplace.appraisal.engine import Benefit, Case, Cohort, CostLine, Measure, Outcome, check_case
+from wholeplace.appraisal.case import Benefit, Case, Cohort, CostLine, Measure, Outcome
+from wholeplace.appraisal.case_checks import check_case
 from wholeplace.files.reader import child
 from wholeplace.problems import InvalidInput, Problem
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from wholeplace import figures
-from wholeplace.appraisal.engine import Appraisal
+from wholeplace.appraisal.results import Appraisal
 from wholeplace.appraisal.uncertainty import Simulation, TornadoBar
 from wholeplace.money import Money
 

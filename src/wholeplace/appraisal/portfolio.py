@@ -17,8 +17,10 @@ from typing import TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from wholeplace.appraisal.case import Case
 from wholeplace.appraisal.case_file import read_case
-from wholeplace.appraisal.engine import Appraisal, Case, _ratio, _ratio_text, appraise
+from wholeplace.appraisal.results import Appraisal, appraise
+from wholeplace.appraisal.rounding import ratio, ratio_text
 from wholeplace.files.numbers import decimal_of, reasonable
 from wholeplace.files.reader import LineNumberedReader, child
 from wholeplace.money import Money, MoneyError
@@ -287,7 +289,7 @@ def _present_value_section(appraisals: tuple[Appraisal, ...]) -> PresentValueSec
     costs = Money.total(appraisal.pv_costs for appraisal in appraisals)
     benefits = Money.total(appraisal.pv_benefits_total for appraisal in appraisals)
     net = add_up(present_value_net_benefits(appraisal) for appraisal in appraisals)
-    return PresentValueSection(appraisals, costs, net, _ratio(benefits, costs), None)
+    return PresentValueSection(appraisals, costs, net, ratio(benefits, costs), None)
 
 
 # Reading files: a full case, a summary-only case (`summary:`) or a claim (`claim:`)
@@ -434,7 +436,7 @@ def to_json(portfolio: Portfolio) -> dict[str, object]:
         present_total = {
             "costs": present.costs.plain(),
             "net_benefits": _plain(present.net_benefits.parts()),
-            "bcr": _ratio_text(present.bcr),
+            "bcr": ratio_text(present.bcr),
         }
     return {
         Basis.PUBLISHED.value: {
@@ -466,7 +468,7 @@ def to_json(portfolio: Portfolio) -> dict[str, object]:
                     "costs": appraisal.pv_costs.plain(),
                     "net_benefits": _plain(present_value_net_benefits(appraisal).parts()),
                     "npv": {"fiscal": appraisal.npv_fiscal.plain(), "total": appraisal.npv_total.plain()},
-                    "bcr": _ratio_text(appraisal.bcr),
+                    "bcr": ratio_text(appraisal.bcr),
                 }
                 for appraisal in present.appraisals
             ],

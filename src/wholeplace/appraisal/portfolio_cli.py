@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from wholeplace.appraisal import portfolio as roll
+from wholeplace.appraisal.case import Case
 from wholeplace.appraisal.cli import ratio_shown
-from wholeplace.appraisal.engine import Case
 from wholeplace.cli_support import print_whole, read_text, refuse
 from wholeplace.problems import InvalidInput, Problem
 

@@ -18,7 +18,7 @@ from math import comb
 
 import numpy as np
 
-from wholeplace.appraisal.engine import Appraisal, PartnerPosition
+from wholeplace.appraisal.results import Appraisal, PartnerPosition
 from wholeplace.money import Money, apportion
 from wholeplace.problems import InvalidInput, Problem
 

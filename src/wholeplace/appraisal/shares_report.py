@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wholeplace import figures
-from wholeplace.appraisal.engine import Appraisal
+from wholeplace.appraisal.results import Appraisal
 from wholeplace.appraisal.shares import (
     Basis,
     FairShares,

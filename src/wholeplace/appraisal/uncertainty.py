@@ -14,7 +14,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from wholeplace.appraisal.engine import _WIDE, Case, Measure, Slot, check_case, slot_kind, slot_value
+from wholeplace.appraisal.case import Case, Measure, Slot, slot_kind, slot_value
+from wholeplace.appraisal.case_checks import check_case
+from wholeplace.appraisal.rounding import WIDE
 from wholeplace.appraisal.uncertainty_model import Columns, FloatArray, IntArray, NpvModel, draw_inputs
 from wholeplace.money import Money
 from wholeplace.problems import InvalidInput, Problem
@@ -44,7 +46,7 @@ class NpvDistribution:
         ordered = np.sort(pence)
         mean = Fraction(int(pence.sum()), pence.size)
         p10, p50, p90 = (_percentile(ordered, Fraction(percent, 100)) for percent in (10, 50, 90))
-        positive = _WIDE.divide(Decimal(int((pence > 0).sum())), Decimal(pence.size))
+        positive = WIDE.divide(Decimal(int((pence > 0).sum())), Decimal(pence.size))
         probability = positive.quantize(Decimal("0.0001"), ROUND_HALF_UP)
         return cls(_money(mean), _money(p10), _money(p50), _money(p90), probability)
 
@@ -283,7 +285,7 @@ def _limit(slots: tuple[Slot, ...]) -> float | None:
 def _shown(measure: Measure, value: float) -> Decimal:
     """A value in slot units (pence for money) as the case file writes it: pounds, shares or people, rounded."""
     number = Decimal(value) / 100 if measure is Measure.MONEY else Decimal(value)
-    return number.quantize(_SHOWN[measure], ROUND_HALF_UP, context=_WIDE)
+    return number.quantize(_SHOWN[measure], ROUND_HALF_UP, context=WIDE)
 
 
 def _slot_units(measure: Measure, shown: Decimal) -> float:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from wholeplace.appraisal.engine import FISCAL, Case, Slot, _kind_shares, check_case, slot_value
+from wholeplace.appraisal.case import FISCAL, Case, Slot, slot_value
+from wholeplace.appraisal.case_checks import check_case
+from wholeplace.appraisal.flows import kind_shares
 from wholeplace.problems import InvalidInput
 
 FloatArray = NDArray[np.float64]
@@ -226,7 +228,7 @@ class _Layout:
         rows = []
         for number, benefit in enumerate(outcome.benefits):
             unit_value = self.column((*at, "benefits", number, "unit_value"))
-            for kind, share in _kind_shares(benefit):
+            for kind, share in kind_shares(benefit):
                 rows.append(_BenefitRow(unit_value, share, kind in FISCAL, benefit.health))
         lag, duration = outcome.lag_years, outcome.duration_years
         return _OutcomeTerms(
@@ -238,7 +240,7 @@ class _Layout:
 
 
 def _whole_pence(values: FloatArray) -> IntArray:
-    """Half-up to whole pence after snapping to a millionth of a penny, as `engine._to_pence` does (values >= 0)."""
+    """Half-up to whole pence after snapping to a millionth of a penny, as `rounding.to_pence` does (values >= 0)."""
     return np.floor(np.round(values, 6) + 0.5).astype(np.int64)
 
 

@@ -20,7 +20,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TypeVar
 
-from wholeplace.appraisal.engine import BenefitKind
+from wholeplace.appraisal.case import BenefitKind
 from wholeplace.files.tables import read_table
 from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError
 from wholeplace.problems import Problem

@@ -20,8 +20,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from wholeplace.appraisal.case import FISCAL, BenefitKind, Case, CostKind, case_partners
+from wholeplace.appraisal.case_checks import check_case
 from wholeplace.appraisal.discounting import GREEN_BOOK_HEALTH, GREEN_BOOK_STANDARD
-from wholeplace.appraisal.engine import FISCAL, BenefitKind, Case, CostKind, _partners, check_case
 from wholeplace.files.xlsx import (
     BOLD,
     MONEY_FORMAT,
@@ -549,7 +550,7 @@ def _summary_partners(sheet: Any, case: Case, row: int, costs: _Block, benefits:
         ("Who pays, who gains", "Pays (present value)", "Gains (present value)", "Net"), 1
     ):
         put(sheet, row, column, heading, font=BOLD)
-    for at, partner in enumerate(_partners(case), start=row + 1):
+    for at, partner in enumerate(case_partners(case), start=row + 1):
         put(sheet, at, 1, partner)
         money(sheet, at, 2, Formula(f"={_pence(_sumif(COSTS, costs, 'B', f'$A{at}', '$D'))}"))
         money(sheet, at, 3, Formula(f"={_pence(_sumif(BENEFITS, benefits, 'B', f'$A{at}', '$D'))}"))
@@ -613,7 +614,7 @@ def _sumif(sheet: str, block: _Block, match_column: str, criterion: str, column:
 
 
 def _pence(expression: str) -> str:
-    """Pounds rounded half-up to the penny, first snapped to a millionth of a penny as `engine._to_pence` does."""
+    """Pounds rounded half-up to the penny, first snapped to a millionth of a penny as `rounding.to_pence` does."""
     return f"ROUND(ROUND(({expression})*100,6),0)/100"
 
 

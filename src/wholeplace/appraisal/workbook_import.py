@@ -17,9 +17,10 @@ from typing import TypeVar
 
 from openpyxl.utils import get_column_letter
 
+from wholeplace.appraisal.case import Benefit, BenefitKind, Case, Cohort, CostKind, CostLine, Outcome
+from wholeplace.appraisal.case_checks import check_case
 from wholeplace.appraisal.case_file import MAX_YEARS
 from wholeplace.appraisal.discounting import Discounting
-from wholeplace.appraisal.engine import Benefit, BenefitKind, Case, Cohort, CostKind, CostLine, Outcome, check_case
 from wholeplace.appraisal.workbook import (
     BENEFIT_COLUMNS,
     BENEFITS_TABLE,
