@@ -166,3 +166,14 @@ def test_a_decision_is_approved_at_the_console_with_its_own_date_and_signatory(d
     assert (code, output) == (1, "--decided-on: 2 December 2013 is not a date written like 2013-07-30\n")
     code, output = run(*approve, "--decided-on", "2013-12-02", "--signed-by", "Police and Crime Commissioner for Essex")
     assert (code, output) == (0, "Approved DEMO/REPROFILE/1, decided on 2 December 2013: 1 transaction posted\n")
+
+
+def test_a_plan_with_a_total_past_what_the_ledger_holds_is_refused_naming_its_line(
+    database: Engine, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    total = "1" + "0" * 26  # 10^26 pounds
+    plan.write_text(f'name: Too much\ntotal: "{total}"\nlines:\n  - recipient: Pool\n    fraction: "1"\n')
+    code, output = run("allocate", str(plan), "--into", "wecb-2013-14", "--reference", "PLAN/1")
+    assert code == 1 and "Traceback" not in output
+    assert output.startswith("plan.yaml, line 2") and "the largest amount this service holds" in output, output

@@ -254,3 +254,17 @@ def test_every_date_falls_in_its_own_financial_year(day: dt.date) -> None:
 def test_a_written_financial_year_reads_back_as_the_same_year(start_year: int) -> None:
     year = FinancialYear(start_year)
     assert FinancialYear.parse(str(year)) == year
+
+
+@given(st.integers(min_value=-(10**13) * 100, max_value=10**13 * 100))
+def test_every_amount_up_to_ten_trillion_pounds_reads_back_to_the_penny(pence: int) -> None:
+    assert Money.parse(Money(pence).plain()) == Money(pence)
+
+
+@given(st.integers(min_value=10**13 * 100 + 1, max_value=10**40))
+def test_an_amount_past_ten_trillion_pounds_is_refused_however_it_is_written(pence: int) -> None:
+    for written in (Money(pence).plain(), Money(-pence).plain()):
+        with pytest.raises(MoneyError, match="the largest amount this service holds"):
+            Money.parse(written)
+    with pytest.raises(MoneyError, match=r"is more than £10,000,000,000,000\.00"):
+        Money.from_pounds(Decimal(pence).scaleb(-2))

@@ -15,6 +15,9 @@ from fractions import Fraction
 from functools import total_ordering
 
 PENCE_PER_POUND = 100
+# The largest amount read from anyone: £10 trillion, far past any public budget, and far inside the 64-bit
+# pence the ledger stores, so sums of many such amounts still fit.
+LARGEST_POUNDS = 10**13
 
 # "£1,115,160.00", "1115160", "-£944", "£-944", "1,115,160.5": thousands groups are optional but,
 # when present, must be groups of three so that "1,1151,60" is not read as a number.
@@ -49,7 +52,7 @@ class Money:
             raise MoneyError(f"'{text}' has more than 2 decimal places. Amounts are in pounds and pence")
         units = int(match["units"].replace(",", ""))
         pence = units * PENCE_PER_POUND + int(fraction.ljust(2, "0"))
-        return cls(-pence if (match["sign1"] or match["sign2"]) else pence)
+        return cls._within_reason(-pence if (match["sign1"] or match["sign2"]) else pence, text)
 
     @classmethod
     def from_pounds(cls, pounds: Decimal | int | str) -> Money:
@@ -66,7 +69,14 @@ class Money:
         pence = value.scaleb(2, context=Context(prec=len(value.as_tuple().digits) + 2))
         if pence != pence.to_integral_value():
             raise MoneyError(f"'{pounds}' has more than 2 decimal places. Amounts are in pounds and pence")
-        return cls(int(pence))
+        return cls._within_reason(int(pence), pounds)
+
+    @classmethod
+    def _within_reason(cls, pence: int, given: object) -> Money:
+        if abs(pence) > LARGEST_POUNDS * PENCE_PER_POUND:
+            largest = cls(LARGEST_POUNDS * PENCE_PER_POUND)
+            raise MoneyError(f"'{given}' is more than {largest}, the largest amount this service holds")
+        return cls(pence)
 
     @property
     def pounds(self) -> Decimal:
