@@ -31,4 +31,3 @@ def test_a_moment_without_its_zone_is_refused() -> None:
 @given(st.datetimes(timezones=st.just(dt.UTC), min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)))
 def test_london_is_never_more_than_one_day_from_utc_and_never_behind_it(moment: dt.datetime) -> None:
     assert moment.date() <= london_date(moment) <= moment.date() + dt.timedelta(days=1)
-
