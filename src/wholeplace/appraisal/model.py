@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wholeplace.db import CLASH, Base, UTCDateTime, utcnow
+from wholeplace.partners.model import Organisation
 
 
 class BusinessCase(Base):
@@ -17,9 +18,12 @@ class BusinessCase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))  # the current version's name, for lists
+    # the partner whose user added it; its users, and those of the partners the case names, may edit it
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     versions: Mapped[list[BusinessCaseVersion]] = relationship(
         back_populates="business_case",
         lazy="selectin",

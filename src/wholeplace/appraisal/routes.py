@@ -30,7 +30,7 @@ from wholeplace.appraisal import (
 from wholeplace.appraisal.case_writer import write_case
 from wholeplace.appraisal.model import BusinessCase
 from wholeplace.appraisal.schemas import BusinessCaseIn, BusinessCaseOut, BusinessCaseSummaryOut, VersionIn, VersionOut
-from wholeplace.auth.actor import Actor, allowed
+from wholeplace.auth.actor import Actor, allowed, require
 from wholeplace.money import FinancialYear, FinancialYearError
 from wholeplace.paging import PageOut
 from wholeplace.problems import Conflict, InvalidInput, Problem, WholeplaceError
@@ -137,6 +137,7 @@ def portfolio_page(request: Request, session: DbSession, actor: PageActor) -> HT
 
 @pages.get("/business-cases/unit-costs", response_class=HTMLResponse)
 def unit_costs_page(request: Request, actor: PageActor, price_year: str | None = None) -> HTMLResponse:
+    require(actor, "business_cases.view", object_type="business_case")
     library = unit_costs.shipped_library()
     years = sorted(library.deflators)
     try:
@@ -153,11 +154,13 @@ def unit_costs_page(request: Request, actor: PageActor, price_year: str | None =
 @pages.get("/business-cases/template.xlsx")
 def download_template(actor: PageActor) -> Response:
     """A blank workbook whose Inputs sheet, filled in, can be uploaded as a case."""
+    require(actor, "business_cases.edit", object_type="business_case")
     return _xlsx(workbook.template_workbook(), "business-case-template.xlsx")
 
 
 @pages.get("/business-cases/new", response_class=HTMLResponse)
 def new_page(request: Request, actor: PageActor) -> HTMLResponse:
+    require(actor, "business_cases.edit", object_type="business_case")
     return _editor(request, actor, None)
 
 
@@ -220,6 +223,7 @@ def results_page(
 @pages.get("/business-cases/{case_id}/edit", response_class=HTMLResponse)
 def edit_page(request: Request, session: DbSession, actor: PageActor, case_id: RecordId) -> HTMLResponse:
     business_case = service.get_case(session, actor, case_id)
+    service.check_may_edit(session, business_case, actor)
     return _editor(request, actor, business_case, source=business_case.current.source)
 
 

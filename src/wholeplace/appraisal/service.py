@@ -20,7 +20,8 @@ from wholeplace.appraisal.model import BusinessCase, BusinessCaseVersion
 from wholeplace.auth.actor import Actor, require
 from wholeplace.money import FinancialYear, Money
 from wholeplace.paging import Page, paginate
-from wholeplace.problems import Conflict, InvalidInput, NotFound, Problem
+from wholeplace.partners.model import Organisation
+from wholeplace.problems import AccessRefused, Conflict, InvalidInput, NotFound, Problem, Refusal
 
 SOURCE_NAME = "case file"  # how problems name the text a user typed or uploaded
 
@@ -49,7 +50,7 @@ def add_case(session: Session, actor: Actor, *, source: str, note: str = "") -> 
     """A new business case whose first version is this file."""
     require(actor, "business_cases.edit", object_type="business_case")
     case = read_source(source)
-    business_case = BusinessCase(name=case.name, created_by=actor.label)
+    business_case = BusinessCase(name=case.name, created_by=actor.label, organisation_id=actor.organisation_id)
     session.add(business_case)
     version = _version(business_case, 1, source, note, case, actor)
     session.flush()
@@ -66,6 +67,7 @@ def save_version(
     """A new version of the case, edited from version `based_on`; refused if someone saved another since."""
     require(actor, "business_cases.edit", object_type="business_case", object_id=case_id)
     business_case = _get(session, case_id)
+    check_may_edit(session, business_case, actor)
     current = business_case.current
     if based_on != current.number:
         raise Conflict(
@@ -87,6 +89,28 @@ def save_version(
         version=version.number,
     )
     return version
+
+
+def why_not_edit(session: Session, business_case: BusinessCase, actor: Actor) -> str | None:
+    """Why this user may not change the case, or None: only users of the partner that added it, or of a
+    partner the case itself names, may. The console (no user) may always."""
+    if actor.user_id is None or actor.organisation_id == business_case.organisation_id:
+        return None
+    organisation = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    if organisation is not None and organisation.name in engine.case_partners(
+        read_source(business_case.current.source)
+    ):
+        return None
+    owner = business_case.organisation.name if business_case.organisation else "the partners it names"
+    return f"{business_case.name} belongs to {owner}: only their users can change it"
+
+
+def check_may_edit(session: Session, business_case: BusinessCase, actor: Actor) -> None:
+    """Refuse (and audit) a user who may not change this case; see `why_not_edit`."""
+    require(actor, "business_cases.edit", object_type="business_case", object_id=business_case.id)
+    if (reason := why_not_edit(session, business_case, actor)) is not None:
+        refusal = Refusal(actor, "business_cases.edit", "business_case", str(business_case.id), reason)
+        raise AccessRefused(reason, refusal)
 
 
 def _version(
