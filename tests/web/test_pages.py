@@ -1,11 +1,10 @@
-"""Pages: sign-in, CSRF, security headers, the partner form, and rules every route must follow."""
+"""Pages: sign-in, CSRF, security headers, the partner form. Rules every route must follow: test_guards.py."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,9 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.factories import PASSWORD, make_organisation, make_user, sign_in
 from wholeplace.audit import AuditEntry
 from wholeplace.auth.model import Role
-from wholeplace.web import deps
-
-PUBLIC_PAGES = {"/sign-in"}
 
 
 @pytest.fixture
@@ -175,24 +171,6 @@ def test_sections_still_to_come_say_what_they_will_hold(admin_client: TestClient
 def test_an_unknown_page_is_a_404_page_and_an_unknown_api_path_a_json_404(admin_client: TestClient) -> None:
     assert "Page not found" in admin_client.get("/nowhere").text
     assert admin_client.get("/api/v1/nowhere").json()["error"]["status"] == 404
-
-
-def test_every_route_but_sign_in_needs_a_signed_in_actor(client: TestClient) -> None:
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute) or route.path in PUBLIC_PAGES:
-            continue
-        calls = {dependency.call for dependency in route.dependant.dependencies}
-        if route.path.startswith("/api/"):
-            assert deps._api_actor in calls, route.path
-        else:
-            assert deps._page_actor in calls, route.path
-
-
-def test_every_form_post_checks_its_csrf_token(client: TestClient) -> None:
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute) and "POST" in route.methods and not route.path.startswith("/api/"):
-            calls = {dependency.call for dependency in route.dependant.dependencies}
-            assert deps._checked_form in calls, route.path
 
 
 def test_a_new_api_token_is_shown_once_on_the_account_page(admin_client: TestClient) -> None:
