@@ -6,20 +6,18 @@ dependency tree of each route, because a guard such as `PageActor` often sits in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.routing import Mount
 
 from tests.factories import make_user, sign_in
+from tests.web.routes import served_routes
 from wholeplace.audit import AuditEntry
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
@@ -31,35 +29,6 @@ from wholeplace.web.app import create_app
 # OpenAPI description of /api/v1 (it describes the API; every operation in it still needs a token).
 PUBLIC = {"/sign-in", "/assets", "/static", "/api/v1/openapi.json"}
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-@dataclass(frozen=True)
-class Served:
-    path: str  # as served, with every prefix: /api/v1/funds/{fund_id}
-    methods: frozenset[str]  # empty for a mount, which serves whatever its app does
-    dependant: Dependant | None  # None where FastAPI resolves no dependencies: a mount, a plain Starlette route
-
-
-def served_routes(app: FastAPI) -> list[Served]:
-    """Every route the app serves, reached through included routers (which FastAPI wraps), mounts and sub-apps."""
-    return list(_walk(app.routes, ""))
-
-
-def _walk(routes: Iterable[Any], prefix: str) -> Iterator[Served]:
-    for route in routes:
-        if hasattr(route, "effective_candidates"):  # include_router(): the routes as served, prefixes applied
-            yield from _walk(route.effective_candidates(), prefix)
-        elif hasattr(route, "original_route"):  # one of those: its dependant already holds the include's deps
-            if route.dependant is not None:
-                yield Served(prefix + route.path, frozenset(route.methods), route.dependant)
-            else:
-                yield from _walk([route.starlette_route or route.original_route], prefix)
-        elif isinstance(route, APIRoute | APIWebSocketRoute):
-            yield Served(prefix + route.path, frozenset(getattr(route, "methods", ())), route.dependant)
-        elif isinstance(route, Mount) and route.routes:  # a sub-app or a router: walk into it
-            yield from _walk(route.routes, prefix + route.path)
-        else:  # a mount with no routes of its own (static files), a plain Starlette route
-            yield Served(prefix + route.path, frozenset(getattr(route, "methods", None) or ()), None)
 
 
 def _calls(dependant: Dependant | None) -> set[Callable[..., Any]]:
