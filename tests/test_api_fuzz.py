@@ -19,7 +19,7 @@ from tests.funds.test_pages import load_demo_money
 from wholeplace.auth.model import Role
 
 PCC = "Police and Crime Commissioner for Essex"
-EXAMPLES = 400  # per role and database: every operation is drawn many times
+EXAMPLES = 250  # per role and database: every operation is drawn about a dozen times
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.VIEWER, Role.DECISION_MAKER], ids=lambda role: role.value)
