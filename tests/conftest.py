@@ -93,6 +93,72 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def _load_demo_into(engine: Engine) -> None:
+    from wholeplace.audit import unit_of_work
+    from wholeplace.auth.actor import Actor
+    from wholeplace.demo.load import load_demo
+
+    with unit_of_work(session_factory(engine)) as session:
+        load_demo(session, Actor.console())
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Essex demo loaded once per run into a SQLite file that each test using it copies."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    _load_demo_into(make_engine(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(worker: str) -> Iterator[str]:
+    """The Essex demo loaded once per run and worker into a PostgreSQL database that tests copy (TEMPLATE)."""
+    try:
+        url = _worker_database(PG_URL, f"{worker}_demo")
+    except Exception as error:
+        unavailable(f"PostgreSQL is not reachable at {PG_URL}: {error}")
+    engine = make_engine(url)
+    upgrade(engine)
+    _load_demo_into(engine)  # disposed: a template must have no connections when it is copied
+    name = make_url(url).database or ""
+    yield name
+    _drop_database(PG_URL, name)
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def demo_engine(request: pytest.FixtureRequest, tmp_path: Path, worker: str) -> Iterator[Engine]:
+    """A database holding the Essex demo, on each database: a copy of the run's template, not a fresh load."""
+    if request.param == "sqlite":
+        path = tmp_path / "demo.db"
+        shutil.copy(request.getfixturevalue("sqlite_demo_template"), path)
+        sqlite = make_engine(f"sqlite:///{path}")
+        yield sqlite
+        sqlite.dispose()
+        return
+    template = request.getfixturevalue("postgres_demo_template")
+    name = f"{template}_copy"
+    admin = create_engine(make_url(normalise_url(PG_URL)), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    postgres = make_engine(make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False))
+    yield postgres
+    postgres.dispose()
+    _drop_database(PG_URL, name)
+
+
+@pytest.fixture
+def demo_session(demo_engine: Engine) -> Iterator[Session]:
+    """A session on the demo, in a transaction committed at the end of the test like a unit of work."""
+    with session_factory(demo_engine)() as db_session, db_session.begin():
+        yield db_session
+
+
 @pytest.fixture(
     params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)]
 )

@@ -33,8 +33,8 @@ def decision(session: Session, reference: str) -> Decision:
     return session.scalars(select(Decision).where(Decision.reference == reference)).one()
 
 
-def test_the_wecb_statement_shows_the_pcc_money_as_pcc_038_13_allocated_it(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_the_wecb_statement_shows_the_pcc_money_as_pcc_038_13_allocated_it(demo_session: Session) -> None:
+    session = demo_session
     statement = statement_of(session, "wecb-2013-14")
     assert statement.contributed_by_partner == ((PCC, pounds("290000")),)
     # 35,000 + 75,000 + 52,960 + 65,700 + 26,700 + 17,400 = 272,760, in six lines
@@ -45,8 +45,8 @@ def test_the_wecb_statement_shows_the_pcc_money_as_pcc_038_13_allocated_it(sessi
     assert statement.contributed == statement.allocated + statement.unallocated
 
 
-def test_the_link_workers_re_profiling_is_a_draft_and_moves_nothing(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_the_link_workers_re_profiling_is_a_draft_and_moves_nothing(demo_session: Session) -> None:
+    session = demo_session
     reprofile = decision(session, "DEMO/REPROFILE/1")
     assert reprofile.status is DecisionStatus.DRAFT
     statement = statement_of(session, "wecb-2013-14")
@@ -56,8 +56,8 @@ def test_the_link_workers_re_profiling_is_a_draft_and_moves_nothing(session: Ses
     assert [year for year, amount in statement.allocated_by_year if amount.pence] == [FinancialYear(2013)]
 
 
-def test_the_community_safety_fund_is_all_allocated(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_the_community_safety_fund_is_all_allocated(demo_session: Session) -> None:
+    session = demo_session
     statement = statement_of(session, "ho-csf-2011-12")
     assert statement.contributed_by_partner == (("Home Office", pounds("1115160")),)
     # 253,093 + 100,207 + 259,032 + 502,828 = 1,115,160
@@ -65,8 +65,8 @@ def test_the_community_safety_fund_is_all_allocated(session: Session) -> None:
     assert statement.unallocated == Money(0)
 
 
-def test_the_twelve_csp_amounts_are_pro_rata_to_2010_11_within_a_penny(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_the_twelve_csp_amounts_are_pro_rata_to_2010_11_within_a_penny(demo_session: Session) -> None:
+    session = demo_session
     statement = statement_of(session, "ho-csf-2011-12")
     csps = {line.project: line.allocated for line in statement.lines if line.theme == "Community Safety Partnerships"}
     assert sorted(csps) == sorted(CSP_WEIGHTS_2010_11)
@@ -80,8 +80,8 @@ def test_the_twelve_csp_amounts_are_pro_rata_to_2010_11_within_a_penny(session: 
     assert csps["Basildon"] == pounds("70950.55")
 
 
-def test_pcc_038_13_adds_up_to_its_stated_272760(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_pcc_038_13_adds_up_to_its_stated_272760(demo_session: Session) -> None:
+    session = demo_session
     [total] = decisions.figure_checks(decision(session, "PCC/038/13"))
     assert (total.stated, total.computed, total.difference, total.agrees) == (
         "£272,760.00",
@@ -91,8 +91,8 @@ def test_pcc_038_13_adds_up_to_its_stated_272760(session: Session) -> None:
     )
 
 
-def test_the_safer_essex_third_is_shown_as_34_percent(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_the_safer_essex_third_is_shown_as_34_percent(demo_session: Session) -> None:
+    session = demo_session
     total, safer_essex = decisions.figure_checks(decision(session, "ECC/SAFER-ESSEX/2011-03-10"))
     assert total.agrees  # 1,115,160 allocated, as stated
     # 761,860 / 3 = 253,953.33; 259,032 - 253,953.33 = 5,078.67
@@ -102,15 +102,15 @@ def test_the_safer_essex_third_is_shown_as_34_percent(session: Session) -> None:
     assert not safer_essex.agrees
 
 
-def test_the_demo_ledgers_balance_and_hold_no_broken_assertion(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_the_demo_ledgers_balance_and_hold_no_broken_assertion(demo_session: Session) -> None:
+    session = demo_session
     assert session.scalar(select(func.sum(Posting.amount_pence))) == 0
     for fund in session.scalars(select(Fund)):
         assert ledger.check_assertions(session, VIEWER, fund_id=fund.id) == []
 
 
-def test_loading_the_demo_twice_adds_nothing(session: Session) -> None:
-    load_demo(session, Actor.console())
+def test_loading_the_demo_twice_adds_nothing(demo_session: Session) -> None:
+    session = demo_session
     models = (Fund, Account, Decision, LedgerTransaction, Posting, BalanceAssertion)
 
     def counts() -> list[int]:

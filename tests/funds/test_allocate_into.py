@@ -9,12 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from wholeplace.audit import unit_of_work
 from wholeplace.auth.actor import Actor
 from wholeplace.cli import app
 from wholeplace.db import session_factory
 from wholeplace.decisions.model import Decision, DecisionStatus
-from wholeplace.demo.load import load_demo
 from wholeplace.funds import ledger
 from wholeplace.money import Money
 from wholeplace.settings import get_settings
@@ -31,12 +29,10 @@ lines:
 
 
 @pytest.fixture
-def demo(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+def demo(demo_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    with unit_of_work(session_factory(engine)) as session:
-        load_demo(session, Actor.console())
-    yield engine
+    yield demo_engine
     get_settings.cache_clear()
 
 

@@ -26,13 +26,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from wholeplace.auth.actor import Actor
 from wholeplace.cli import app
+from wholeplace.db import session_factory
 from wholeplace.decisions import report
-from wholeplace.demo.load import load_demo
 from wholeplace.files.xlsx import MONEY_FORMAT
 from wholeplace.funds import exports, ledger
 from wholeplace.money import FinancialYear, Money
@@ -43,9 +43,8 @@ BEAN_CHECK = Path(sys.executable).parent / "bean-check"
 
 
 @pytest.fixture
-def demo(session: Session) -> Session:
-    load_demo(session, Actor.console())
-    return session
+def demo(demo_session: Session) -> Session:
+    return demo_session
 
 
 def wecb_grants(session: Session) -> list[exports.Grant]:
@@ -318,13 +317,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def database(engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> Engine:
+def database(demo_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """The demo in the test database, and the command pointed at it."""
-    with sessions() as session, session.begin():
-        load_demo(session, Actor.console())
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    yield engine
+    yield demo_engine
     get_settings.cache_clear()
 
 
@@ -359,11 +356,9 @@ def test_the_export_commands_write_each_format(database: Engine, tmp_path: Path)
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_an_unknown_fund_or_decision_is_refused_by_name(
-    database: Engine, sessions: sessionmaker[Session], tmp_path: Path
-) -> None:
+def test_an_unknown_fund_or_decision_is_refused_by_name(database: Engine, tmp_path: Path) -> None:
     assert run("beancount", "no-such-fund") == (1, "fund: There is no fund with code no-such-fund\n")
-    with sessions() as session, session.begin():
+    with session_factory(database)() as session, session.begin():
         year = FinancialYear(2015)
         ledger.create_fund(
             session,
