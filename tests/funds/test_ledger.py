@@ -170,7 +170,7 @@ def spend(
         amount=amount,
         year=Y2013,
         date=date,
-        decision_id=decision.id,
+        decision=decision,
         description=description,
         returned=returned,
     )

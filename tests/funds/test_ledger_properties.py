@@ -353,7 +353,9 @@ def expected_and_run(world: World, operation: object) -> tuple[str, object]:
 
 def spend(world: World, path: str, amount: int, year: int, returned: bool) -> str:
     with audit.unit_of_work(world.sessions) as session:
-        decision_id = session.scalar(select(LedgerTransaction.decision_id).order_by(LedgerTransaction.id).limit(1))
+        decision = session.get(
+            Decision, session.scalar(select(LedgerTransaction.decision_id).order_by(LedgerTransaction.id).limit(1))
+        )
         transaction = ledger.record_spend(
             session,
             ACTOR,
@@ -362,7 +364,7 @@ def spend(world: World, path: str, amount: int, year: int, returned: bool) -> st
             amount=Money(amount),
             year=FinancialYear(year),
             date=world.day,
-            decision_id=decision_id,
+            decision=decision,
             description="Generated spend",
             returned=returned,
         )

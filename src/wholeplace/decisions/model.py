@@ -55,6 +55,11 @@ class Decision(Base):
         back_populates="decision", lazy="selectin", order_by="Recommendation.position", cascade="all, delete-orphan"
     )
 
+    @property
+    def approved(self) -> bool:
+        """Whether its money may be posted (what the ledger asks of the decision it posts under)."""
+        return self.status is DecisionStatus.APPROVED
+
 
 class Recommendation(Base):
     """One line of a decision: an amount moved from one account (and year) to another."""

@@ -127,7 +127,7 @@ def _wecb(session: Session, actor: Actor) -> list[str]:
         amount=Money.parse("8750"),
         year=Y2013,
         date=dt.date(2013, 10, 31),
-        decision_id=decision.id,
+        decision=decision,
         description="IOM Performance Analyst, July to September 2013",
     )
     reprofile = decisions.draft_decision(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wholeplace import audit, business_dates
 from wholeplace.auth.actor import Actor, require
-from wholeplace.decisions.model import Decision, DecisionStatus
 from wholeplace.funds import engine
 from wholeplace.funds.engine import AccountBalance, FundStatement, PostingLine
 from wholeplace.funds.model import (
@@ -38,6 +38,25 @@ ROOTS = {"Contributions", "Pool", "Themes", "Spend", "Returned"}
 
 class NotEnoughMoney(Conflict):
     """Posting would overdraw an account or break a balance assertion; nothing was posted."""
+
+
+class Authority(Protocol):
+    """The decision a posting is made under, as the ledger needs it; the caller finds it and passes it in.
+
+    `decisions.model.Decision` is one: the ledger knows nothing else of decisions, which depend on it.
+    """
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def fund_id(self) -> int: ...
+
+    @property
+    def approved(self) -> bool: ...
 
 
 def kind_of_path(path: str) -> AccountKind:
@@ -209,7 +228,7 @@ def post(
     actor: Actor,
     *,
     fund: Fund,
-    decision: Decision,
+    decision: Authority,
     date: dt.date,
     description: str,
     lines: Sequence[tuple[Account, Money, FinancialYear]],
@@ -217,7 +236,7 @@ def post(
 ) -> LedgerTransaction:
     """Post one balanced transaction. The caller holds the fund's lock (`lock_fund`)."""
     require(actor, "funds.post", object_type="fund", object_id=fund.id)
-    if decision.status is not DecisionStatus.APPROVED or decision.fund_id != fund.id:
+    if not decision.approved or decision.fund_id != fund.id:
         raise InvalidInput([Problem("decision", f"{decision.reference} is not an approved decision of this fund")])
     posting_lines = [PostingLine(account.path, account.kind, amount, year) for account, amount, year in lines]
     problems = engine.check_balanced(posting_lines)
@@ -316,7 +335,7 @@ def _check_assertions_kept(session: Session, fund: Fund, lines: Sequence[Posting
 
 
 def reverse(
-    session: Session, actor: Actor, *, transaction_id: int, decision: Decision, date: dt.date
+    session: Session, actor: Actor, *, transaction_id: int, decision: Authority, date: dt.date
 ) -> LedgerTransaction:
     """Undo a posted transaction with its mirror image; the original stays in the ledger."""
     require(actor, "funds.manage", object_type="ledger_transaction", object_id=transaction_id)
@@ -351,16 +370,13 @@ def record_spend(
     amount: Money,
     year: FinancialYear,
     date: dt.date,
-    decision_id: int,
+    decision: Authority,
     description: str,
     returned: bool = False,
 ) -> LedgerTransaction:
     """Spend from a theme or project (or give underspend back), under the decision that allocated it."""
     require(actor, "funds.spend", object_type="fund", object_id=fund_id)
     fund = lock_fund(session, fund_id)
-    decision = session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFound(f"There is no decision {decision_id}")
     if amount.pence <= 0:
         raise InvalidInput([Problem("amount", "Amount must be £0.01 or more")])
     source = open_account(session, actor, fund, project)
