@@ -147,3 +147,62 @@ def test_the_ledger_and_the_rest_of_funds_core_never_import_decisions() -> None:
         "wholeplace.funds.plan_cli",
         "wholeplace.funds.export_cli",
     }, importing
+
+
+def test_no_funds_module_imports_decisions_in_any_way() -> None:
+    """Decisions post to the funds ledger, so the dependency runs decisions -> funds only (DESIGN.md: "no two
+    features import each other"). Every module under src/wholeplace/funds is parsed: an import of
+    wholeplace.decisions in any spelling (absolute, relative, `from wholeplace import decisions`, under
+    TYPE_CHECKING, or by `importlib.import_module`) is a failure naming the file and line. Pages and commands
+    that need both features live in decisions (`fund_pages.py`, `cli.py`)."""
+
+    def decisions_imports(source: str, module: str, *, is_package: bool = False) -> list[tuple[int, str]]:
+        found = []
+        for node in ast.walk(ast.parse(source)):
+            named: list[str] = []
+            if isinstance(node, ast.Import):
+                named = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                source_module = absolute(node, module, is_package)
+                named = [source_module, *(f"{source_module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if called in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                    named = [node.args[0].value]
+            hits = [
+                name for name in named if name == "wholeplace.decisions" or name.startswith("wholeplace.decisions.")
+            ]
+            found += [(node.lineno, hits[0])] if hits else []
+        return found
+
+    # The check finds each way, so an empty list below means something.
+    sample = """
+from typing import TYPE_CHECKING
+import importlib
+import wholeplace.decisions.model
+from wholeplace.decisions import service
+from wholeplace import decisions
+from ..decisions.report import load_decision
+from .. import decisions as d
+from wholeplace.funds import ledger
+if TYPE_CHECKING:
+    from wholeplace.decisions.model import Decision
+importlib.import_module("wholeplace.decisions.cli")
+"""
+    assert sorted(line for line, _ in decisions_imports(sample, "wholeplace.funds.example")) == [4, 5, 6, 7, 8, 11, 12]
+
+    funds = {
+        name: path
+        for name, path in MODULES.items()
+        if name == "wholeplace.funds" or name.startswith("wholeplace.funds.")
+    }
+    found = [
+        f"{path.relative_to(SRC.parent)}:{line}: imports {what}"
+        for module, path in funds.items()
+        for line, what in decisions_imports(
+            path.read_text(encoding="utf-8"), module, is_package=path.name == "__init__.py"
+        )
+    ]
+    # 17 modules when this was written (funds/ and funds/exports/): fewer means the walk missed some.
+    assert len(funds) >= 17, f"walked only {len(funds)} funds modules: {sorted(funds)}"
+    assert found == []

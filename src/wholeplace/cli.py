@@ -19,9 +19,11 @@ from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, read_text, refuse, unit_of_work
 from wholeplace.db import make_engine
+from wholeplace.decisions import cli as decisions_cli
 from wholeplace.decisions.cli import decisions_app, meetings_app
 from wholeplace.funds import plan_cli
 from wholeplace.funds.cli import funds_app
+from wholeplace.funds.export_cli import export_app
 from wholeplace.migrate import upgrade
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
@@ -239,7 +241,9 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-app.command("allocate")(plan_cli.allocate)
+# Commands that use decisions and funds are decisions' own (funds never import decisions), placed where users look.
+app.command("allocate")(decisions_cli.allocate)
+export_app.command("pdf")(decisions_cli.report_pdf)
 app.command("reconcile")(plan_cli.reconcile)
 app.command("appraise")(appraisal_cli.appraise)
 app.command("portfolio")(portfolio_cli.portfolio)

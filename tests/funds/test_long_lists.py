@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.factories import make_user, sign_in
 from tests.funds.test_ledger import VIEWER, contribute, decide, make_fund, move
 from wholeplace.auth.model import Role
+from wholeplace.decisions.fund_pages import SOURCES_SHOWN
 from wholeplace.funds import ledger
-from wholeplace.funds.routes import SOURCES_SHOWN
 from wholeplace.money import FinancialYear
 from wholeplace.partners.model import Organisation, OrganisationKind
 

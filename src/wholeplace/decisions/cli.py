@@ -1,4 +1,6 @@
-"""`wholeplace decisions ...` and `wholeplace meetings ...` at the console."""
+"""`wholeplace decisions ...` and `wholeplace meetings ...` at the console, and the commands that use both
+decisions and funds: `wholeplace allocate` (whose `--into` drafts a decision) and `wholeplace funds export pdf`
+(a decision's report), which `wholeplace.cli` puts where users find them. Funds never import decisions."""
 
 from __future__ import annotations
 
@@ -11,11 +13,18 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wholeplace import business_dates
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import out, refuse, unit_of_work
-from wholeplace.decisions import service
+from wholeplace.cli_support import err, financial_year_option, out, refuse, unit_of_work
+from wholeplace.decisions import report, service
 from wholeplace.decisions.model import ActionStatus, Decision, Meeting
+from wholeplace.funds import ledger, plan_cli
+from wholeplace.funds import plan as plans
+from wholeplace.funds.export_cli import RequiredOutput
+from wholeplace.funds.model import UNALLOCATED_PATH
+from wholeplace.funds.plan_cli import AllocationFormat, PlanFile
+from wholeplace.money import FinancialYear
 from wholeplace.paging import MAX_PAGE_SIZE
 from wholeplace.problems import NotFound, Problem
 
@@ -136,3 +145,82 @@ def set_action(action_id: int, status: Annotated[ActionStatus, typer.Option(help
     with unit_of_work() as session:
         action = service.set_action_status(session, Actor.console(), action_id=action_id, status=status)
         out.print(f"ACTION {action.number} of {action.meeting.body} is {action.status.value}")
+
+
+def allocate(
+    plan_file: PlanFile,
+    format: Annotated[
+        AllocationFormat, typer.Option(help="How to print it: table, json or csv")
+    ] = AllocationFormat.table,
+    into: Annotated[
+        str | None, typer.Option(help="Code of a fund: create a draft decision there holding these allocations")
+    ] = None,
+    reference: Annotated[str | None, typer.Option(help="Reference of the draft decision (with --into)")] = None,
+    year: Annotated[str | None, typer.Option(help="Financial year of the allocations, like 2011/12 (with --into)")] = (
+        None
+    ),
+) -> None:
+    """Split an allocation plan's total to the penny and print who gets what.
+
+    Every problem in the plan is printed with its line, and nothing is allocated. With --into, the
+    allocations also become a draft decision in that fund: nothing moves until a decision maker approves it.
+    """
+    allocation = plans.allocate(plan_cli.read_plan_file(plan_file))
+    if into is not None:
+        _draft_into(allocation, into, reference, year)
+    plan_cli.print_allocation(allocation, format)
+
+
+def _draft_into(allocation: plans.PlanAllocation, fund_code: str, reference: str | None, year: str | None) -> None:
+    """A draft decision moving each allocation from the fund's pool to a theme account named by its path."""
+    if not reference:
+        refuse([Problem("--reference", "Give the draft decision a reference, like ECC/CSF/2011-12")])
+    given_year = financial_year_option(year, "--year")
+    with unit_of_work() as session:
+        actor = Actor.console()
+        fund = ledger.fund_by_code(session, actor, fund_code)
+        financial_year = given_year or FinancialYear(fund.first_year)
+        recommendations = [
+            service.RecommendationIn(
+                str(number),
+                f"{line.recipient}",
+                line.amount,
+                UNALLOCATED_PATH,
+                "Themes:" + ":".join(part.replace(":", " -") for part in line.path),
+                financial_year,
+            )
+            for number, line in enumerate(allocation.allocations, start=1)
+            if line.amount.pence
+        ]
+        decision = service.draft_decision(
+            session,
+            actor,
+            fund_id=fund.id,
+            draft=service.DecisionIn(
+                reference=reference or "",
+                title=allocation.name,
+                report_date=business_dates.today(),
+                author=actor.label,
+                decision_maker="To be decided",
+                stated_total=allocation.total - allocation.unallocated,
+                purpose=f"Allocate {allocation.total} as the plan '{allocation.name}' sets out.",
+                recommendations=recommendations,
+            ),
+        )
+        err.print(
+            f"Draft decision {decision.reference} created in {fund.code} with {len(recommendations)} "
+            "recommendations. Nothing moves until a decision maker approves it."
+        )
+
+
+def report_pdf(
+    reference: str,
+    output: RequiredOutput,
+    classification: Annotated[str, typer.Option(help="Classification line of the paper")] = "Not Protectively Marked",
+) -> None:
+    """A decision's report as PDF, laid out like the published papers: purpose, amounts, decision, publication."""
+    with unit_of_work() as session:
+        decision = report.load_decision(session, Actor.console(), reference)
+        html = report.decision_report_html(decision, classification=classification)
+    output.write_bytes(report.decision_report_pdf(html))
+    out.print(f"Wrote the report of {reference} to {output}", highlight=False)

@@ -1,7 +1,8 @@
 """Decision pages and /api/v1/decisions: the record laid out like the report, approval and rejection.
 
 Thin: parse, call one service function, render. An approval or rejection that is refused shows the
-decision again with every reason, and changes nothing (its savepoint is rolled back).
+decision again with every reason, and changes nothing (its savepoint is rolled back). `pages` also serves
+the fund pages that show decisions (`fund_pages.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.datastructures import FormData
 
 from wholeplace import business_dates
 from wholeplace.auth.actor import Actor, allowed
-from wholeplace.decisions import service
+from wholeplace.decisions import fund_pages, service
 from wholeplace.decisions.model import DecisionStatus
 from wholeplace.decisions.schemas import (
     STATUS_TAGS,
@@ -36,6 +37,7 @@ from wholeplace.web.params import LARGEST_ID, PageNumber, PageSize, RecordId
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
+pages.include_router(fund_pages.pages)
 api = APIRouter(tags=["decisions"])
 
 StatusFilter = Annotated[str | None, Query(description="draft, approved or rejected")]

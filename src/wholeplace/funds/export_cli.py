@@ -1,4 +1,8 @@
-"""`wholeplace funds export ...`: 360Giving grants, a Beancount ledger, the statement workbook, a decision's PDF."""
+"""`wholeplace funds export ...`: 360Giving grants, a Beancount ledger, the statement workbook.
+
+`wholeplace funds export pdf`, a decision's report, is `decisions.cli.report_pdf`, which `wholeplace.cli` adds
+to this group: funds never import decisions.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
-from wholeplace.decisions import report
 from wholeplace.files.xlsx import workbook_bytes
 from wholeplace.funds import exports, ledger
 from wholeplace.money import Money
@@ -105,17 +108,3 @@ def xlsx(
         workbook = exports.statement_workbook(fund, statement)
     output.write_bytes(workbook_bytes(workbook))
     out.print(f"Wrote the statement of {fund.name} as at {statement.as_at:%d %B %Y} to {output}", highlight=False)
-
-
-@export_app.command("pdf")
-def pdf(
-    reference: str,
-    output: RequiredOutput,
-    classification: Annotated[str, typer.Option(help="Classification line of the paper")] = "Not Protectively Marked",
-) -> None:
-    """A decision's report as PDF, laid out like the published papers: purpose, amounts, decision, publication."""
-    with unit_of_work() as session:
-        decision = report.load_decision(session, Actor.console(), reference)
-        html = report.decision_report_html(decision, classification=classification)
-    output.write_bytes(report.decision_report_pdf(html))
-    out.print(f"Wrote the report of {reference} to {output}", highlight=False)

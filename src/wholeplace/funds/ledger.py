@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from wholeplace.funds.model import (
     UNALLOCATED_PATH,
     Account,
     AccountKind,
+    Authority,
     BalanceAssertion,
     Fund,
     LedgerTransaction,
@@ -38,25 +38,6 @@ ROOTS = {"Contributions", "Pool", "Themes", "Spend", "Returned"}
 
 class NotEnoughMoney(Conflict):
     """Posting would overdraw an account or break a balance assertion; nothing was posted."""
-
-
-class Authority(Protocol):
-    """The decision a posting is made under, as the ledger needs it; the caller finds it and passes it in.
-
-    `decisions.model.Decision` is one: the ledger knows nothing else of decisions, which depend on it.
-    """
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def reference(self) -> str: ...
-
-    @property
-    def fund_id(self) -> int: ...
-
-    @property
-    def approved(self) -> bool: ...
 
 
 def kind_of_path(path: str) -> AccountKind:

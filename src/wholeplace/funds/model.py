@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +39,30 @@ ROOT_OF_KIND = {
     AccountKind.RETURNED: "Returned",
 }
 UNALLOCATED_PATH = "Pool:Unallocated"
+
+
+class Authority(Protocol):
+    """The decision a transaction is posted under, as the ledger needs it: the caller finds it and passes it in.
+
+    `decisions.model.Decision` is one. Decisions depend on funds, never the other way: funds know a decision
+    only by this shape, and reach a transaction's through `LedgerTransaction.decision`, which names the
+    mapped class as a string rather than importing it.
+    """
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def fund_id(self) -> int: ...
+
+    @property
+    def approved(self) -> bool: ...
 
 
 class Fund(Base):
@@ -114,6 +139,8 @@ class LedgerTransaction(Base):
     postings: Mapped[list[Posting]] = relationship(
         back_populates="transaction", lazy="selectin", order_by="Posting.id", cascade="all"
     )
+    # The decision it was posted under, named by its mapped class so funds imports nothing of decisions.
+    decision: Mapped[Authority] = relationship("Decision", viewonly=True)
 
 
 class Posting(Base):

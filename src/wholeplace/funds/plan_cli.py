@@ -1,4 +1,7 @@
-"""The `wholeplace allocate` and `wholeplace reconcile` commands: read the files, call the plan engine, print."""
+"""The `wholeplace reconcile` command, and the reading and printing of `wholeplace allocate`.
+
+`allocate` itself is in `decisions/cli.py`: with `--into` it drafts a decision, and funds never import decisions.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wholeplace import business_dates
-from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import err, financial_year_option, out, read_text, refuse, unit_of_work
-from wholeplace.decisions.service import DecisionIn, RecommendationIn, draft_decision
+from wholeplace.cli_support import out, read_text, refuse
 from wholeplace.files.csv_writer import CsvValue, csv_text
-from wholeplace.funds import ledger
 from wholeplace.funds import plan as engine
 from wholeplace.funds import reconcile as reconciling
-from wholeplace.funds.model import UNALLOCATED_PATH
-from wholeplace.money import FinancialYear, Money
-from wholeplace.problems import Problem
+from wholeplace.money import Money
 
 PlanFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The plan, in YAML or JSON")]
 
@@ -37,27 +34,8 @@ class ReconciliationFormat(StrEnum):
     json = "json"
 
 
-def allocate(
-    plan_file: PlanFile,
-    format: Annotated[
-        AllocationFormat, typer.Option(help="How to print it: table, json or csv")
-    ] = AllocationFormat.table,
-    into: Annotated[
-        str | None, typer.Option(help="Code of a fund: create a draft decision there holding these allocations")
-    ] = None,
-    reference: Annotated[str | None, typer.Option(help="Reference of the draft decision (with --into)")] = None,
-    year: Annotated[str | None, typer.Option(help="Financial year of the allocations, like 2011/12 (with --into)")] = (
-        None
-    ),
-) -> None:
-    """Split an allocation plan's total to the penny and print who gets what.
-
-    Every problem in the plan is printed with its line, and nothing is allocated. With --into, the
-    allocations also become a draft decision in that fund: nothing moves until a decision maker approves it.
-    """
-    allocation = engine.allocate(_read_plan(plan_file))
-    if into is not None:
-        _draft_into(allocation, into, reference, year)
+def print_allocation(allocation: engine.PlanAllocation, format: AllocationFormat) -> None:
+    """Print who gets what as a table, JSON or CSV (the output of `wholeplace allocate`, in `decisions/cli.py`)."""
     if format is AllocationFormat.json:
         typer.echo(json.dumps(engine.to_json(allocation), indent=2, ensure_ascii=False))
     elif format is AllocationFormat.csv:
@@ -92,7 +70,8 @@ def reconcile(
     raise typer.Exit(0 if reconciliation.agrees else 1)
 
 
-def _read_plan(file: Path) -> engine.Plan:
+def read_plan_file(file: Path) -> engine.Plan:
+    """The plan in a file; every problem in it is printed with its line, and the command exits 1."""
     plan, problems = engine.read_plan(read_text(file), file.name)
     if problems:
         refuse(problems)
@@ -156,45 +135,3 @@ def _print_reconciliation(reconciliation: reconciling.Reconciliation, published_
     sentences.append(f"The published table {verdict}")
     for sentence in sentences:
         out.print(sentence, highlight=False, markup=False)
-
-
-def _draft_into(allocation: engine.PlanAllocation, fund_code: str, reference: str | None, year: str | None) -> None:
-    """A draft decision moving each allocation from the fund's pool to a theme account named by its path."""
-    if not reference:
-        refuse([Problem("--reference", "Give the draft decision a reference, like ECC/CSF/2011-12")])
-    given_year = financial_year_option(year, "--year")
-    with unit_of_work() as session:
-        actor = Actor.console()
-        fund = ledger.fund_by_code(session, actor, fund_code)
-        financial_year = given_year or FinancialYear(fund.first_year)
-        recommendations = [
-            RecommendationIn(
-                str(number),
-                f"{line.recipient}",
-                line.amount,
-                UNALLOCATED_PATH,
-                "Themes:" + ":".join(part.replace(":", " -") for part in line.path),
-                financial_year,
-            )
-            for number, line in enumerate(allocation.allocations, start=1)
-            if line.amount.pence
-        ]
-        decision = draft_decision(
-            session,
-            actor,
-            fund_id=fund.id,
-            draft=DecisionIn(
-                reference=reference or "",
-                title=allocation.name,
-                report_date=business_dates.today(),
-                author=actor.label,
-                decision_maker="To be decided",
-                stated_total=allocation.total - allocation.unallocated,
-                purpose=f"Allocate {allocation.total} as the plan '{allocation.name}' sets out.",
-                recommendations=recommendations,
-            ),
-        )
-        err.print(
-            f"Draft decision {decision.reference} created in {fund.code} with {len(recommendations)} "
-            "recommendations. Nothing moves until a decision maker approves it."
-        )

@@ -1,6 +1,8 @@
-"""Fund pages and /api/v1/funds: statements, partner statements, re-profiling, and the chart's assets.
+"""Fund pages and /api/v1/funds: the list of funds, partner statements, and the API's funds, statements and
+transactions.
 
-Thin: parse, call the ledger and decision services, render.
+Thin: parse, call the ledger, render. The statement page lists the decisions behind its figures and the
+re-profiling form drafts one, so both are in `decisions/fund_pages.py`: funds never import decisions.
 """
 
 from __future__ import annotations
@@ -9,42 +11,26 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi.responses import HTMLResponse
 
-from wholeplace import business_dates
-from wholeplace.auth.actor import Actor, allowed, require
-from wholeplace.decisions import service as decisions
-from wholeplace.decisions.model import DecisionStatus
-from wholeplace.funds import engine, ledger, sankey
-from wholeplace.funds.model import Fund
+from wholeplace.funds import engine, ledger
 from wholeplace.funds.schemas import (
-    REPROFILE_FIELDS,
-    SAME_ACCOUNT,
     FundOut,
-    ReprofileForm,
     StatementOut,
     TransactionOut,
     TrialBalanceTotals,
-    account_of,
-    parse_as_at,
     partner_share_rows,
     percent,
-    remaining,
-    year_rows,
 )
 from wholeplace.paging import PageOut
 from wholeplace.partners import service as partners
-from wholeplace.problems import InvalidInput, Problem
-from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
+from wholeplace.web.deps import ApiActor, AppSettings, DbSession, PageActor
 from wholeplace.web.params import PageNumber, PageSize, RecordId
-from wholeplace.web.templating import error_summary, render
+from wholeplace.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["funds"])
 
-# The statement names this many of the decisions behind it, newest first, and links to the rest.
-SOURCES_SHOWN = 20
 AsAt = Annotated[dt.date | None, Query(description="Statement as at the end of this day; today if not given")]
 
 
@@ -95,77 +81,6 @@ def list_page(
     return render(request, "funds/list.html", {"title": "Funds", "found": found, "statements": statements})
 
 
-@pages.get("/funds/{fund_id}", response_class=HTMLResponse)
-def statement_page(
-    request: Request,
-    session: DbSession,
-    actor: PageActor,
-    fund_id: RecordId,
-    as_at: str | None = None,
-    day: Annotated[str | None, Query(alias="as_at-day")] = None,
-    month: Annotated[str | None, Query(alias="as_at-month")] = None,
-    year: Annotated[str | None, Query(alias="as_at-year")] = None,
-) -> HTMLResponse:
-    fund = ledger.get_fund(session, actor, fund_id)
-    typed = {"day": day or "", "month": month or "", "year": year or ""}
-    try:
-        when = parse_as_at(as_at, day, month, year)
-    except InvalidInput as error:
-        return _statement(request, session, actor, fund, None, typed, error)
-    if when is not None and not any(typed.values()):
-        typed = {"day": str(when.day), "month": str(when.month), "year": str(when.year)}
-    return _statement(request, session, actor, fund, when, typed)
-
-
-def _statement(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    fund: Fund,
-    as_at: dt.date | None,
-    typed: dict[str, str],
-    problems: InvalidInput | None = None,
-) -> HTMLResponse:
-    statement = ledger.statement(session, actor, fund_id=fund.id, as_at=as_at)
-    sources = decisions.list_decisions(
-        session,
-        actor,
-        fund_id=fund.id,
-        status=DecisionStatus.APPROVED,
-        effective_by=statement.as_at,
-        page_size=SOURCES_SHOWN,
-    )
-    drafts = decisions.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.DRAFT, page_size=1)
-    partner_ids = partners.ids_by_name(session, actor, [name for name, _ in statement.contributed_by_partner])
-    context = error_summary(problems.problems, {"as_at": "as_at-day"}) if problems else {}
-    return render(
-        request,
-        "funds/statement.html",
-        {
-            "title": f"{fund.name}: statement",
-            "fund": fund,
-            "statement": statement,
-            "themes": statement.themes(),
-            "remaining": remaining(statement),
-            "years": year_rows(statement, fund.years),
-            "flows": sankey.flows(statement, pool=fund.name),
-            "figure": sankey.figure(statement, pool=fund.name),
-            "trial_balance": TrialBalanceTotals.of(ledger.balances(session, fund.id, as_at=statement.as_at)),
-            "broken_assertions": ledger.check_assertions(session, actor, fund_id=fund.id),
-            "sources": sources,
-            "drafts": drafts.total,
-            "partner_ids": partner_ids,
-            "percent": percent,
-            "account_of": account_of,
-            "typed": typed,
-            "year_ends": [year.ends for year in fund.years],
-            "can_reprofile": allowed(actor, "decisions.draft"),
-            **context,
-        },
-        status_code=422 if problems else 200,
-    )
-
-
 @pages.get("/funds/{fund_id}/partners/{organisation_id}", response_class=HTMLResponse)
 def partner_page(
     request: Request,
@@ -191,60 +106,4 @@ def partner_page(
             "share_rows": partner_share_rows(share),
             "share_percent": percent(*share.share_of_pool),
         },
-    )
-
-
-@pages.get("/funds/{fund_id}/reprofile", response_class=HTMLResponse)
-def reprofile_page(request: Request, session: DbSession, actor: PageActor, fund_id: RecordId) -> HTMLResponse:
-    require(actor, "decisions.draft", object_type="decision")
-    fund = ledger.get_fund(session, actor, fund_id)
-    return _reprofile_form(request, session, actor, fund, ReprofileForm.of({"decision_maker": fund.holder.name}))
-
-
-@pages.post("/funds/{fund_id}/reprofile", response_model=None)
-def reprofile(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, fund_id: RecordId) -> Response:
-    require(actor, "decisions.draft", object_type="decision")
-    fund = ledger.get_fund(session, actor, fund_id)
-    values = ReprofileForm.of(form)
-    try:
-        draft = values.draft(
-            accounts=_accounts(session, actor, fund), years=fund.years, today=business_dates.today(), author=actor.label
-        )
-        with session.begin_nested():
-            decision = decisions.draft_decision(session, actor, fund_id=fund_id, draft=draft)
-    except InvalidInput as error:
-        return _reprofile_form(request, session, actor, fund, values, error)
-    return RedirectResponse(f"/decisions/{decision.id}?drafted=1", status_code=303)
-
-
-def _accounts(session: Session, actor: Actor, fund: Fund) -> list[str]:
-    """The themes and projects money has been allocated to: what a re-profiling can move."""
-    return [account_of(line) for line in ledger.statement(session, actor, fund_id=fund.id).lines]
-
-
-def _reprofile_form(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    fund: Fund,
-    values: ReprofileForm,
-    problems: InvalidInput | None = None,
-) -> HTMLResponse:
-    statement = ledger.statement(session, actor, fund_id=fund.id)
-    context = {}
-    if problems:
-        moved = [Problem(REPROFILE_FIELDS.get(p.where, p.where), p.message) for p in problems.problems]
-        context = error_summary(moved)
-    return render(
-        request,
-        "funds/reprofile.html",
-        {
-            "title": f"Re-profile money in {fund.name}",
-            "fund": fund,
-            "lines": [(account_of(line), line) for line in statement.lines],
-            "values": values,
-            "same_account": SAME_ACCOUNT,
-            **context,
-        },
-        status_code=422 if problems else 200,
     )
