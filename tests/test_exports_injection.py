@@ -252,7 +252,7 @@ EXPORTS_WALKED = {
     "360giving.json": "funds/exports/three_sixty_giving.py:grants_json",
     "fund.beancount": "funds/exports/beancount_file.py:beancount_ledger",
     "statement.xlsx": "funds/export_cli.py:xlsx",
-    "decision.pdf": "funds/export_cli.py:pdf",
+    "decision.pdf": "decisions/cli.py:report_pdf",
     "allocation.csv": "funds/plan_cli.py:_allocation_csv",
     "unit-costs.csv": "appraisal/unit_costs_cli.py:_csv",
     "workings-cli.xlsx": "appraisal/workbook.py:write_workbook",

@@ -128,27 +128,6 @@ def imports_of(path: Path, module: str) -> set[str]:
     return {name for name in found if name.startswith("wholeplace.")}
 
 
-def test_the_ledger_and_the_rest_of_funds_core_never_import_decisions() -> None:
-    """Decisions post to the funds ledger, so the dependency runs decisions -> funds. The ledger takes the
-    decision it posts under as an `Authority` it is given. The pages, commands and exports that show both
-    still import decisions (issue 13 leaves them to move); this list may only shrink."""
-    funds = {name: path for name, path in MODULES.items() if name.startswith("wholeplace.funds")}
-    importing = sorted(
-        name
-        for name, path in funds.items()
-        if any(imported.startswith("wholeplace.decisions") for imported in imports_of(path, name))
-    )
-    assert len(funds) > 15
-    assert "wholeplace.funds.ledger" not in importing
-    assert set(importing) <= {
-        "wholeplace.funds.exports.records",
-        "wholeplace.funds.schemas",
-        "wholeplace.funds.routes",
-        "wholeplace.funds.plan_cli",
-        "wholeplace.funds.export_cli",
-    }, importing
-
-
 def test_no_funds_module_imports_decisions_in_any_way() -> None:
     """Decisions post to the funds ledger, so the dependency runs decisions -> funds only (DESIGN.md: "no two
     features import each other"). Every module under src/wholeplace/funds is parsed: an import of
