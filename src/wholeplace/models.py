@@ -7,6 +7,8 @@ def import_all_models() -> None:
     from wholeplace import audit  # noqa: F401
     from wholeplace.appraisal import model as appraisal_model  # noqa: F401
     from wholeplace.auth import model as auth_model  # noqa: F401
+    from wholeplace.cases import model as cases_model  # noqa: F401
     from wholeplace.decisions import model as decisions_model  # noqa: F401
     from wholeplace.funds import model as funds_model  # noqa: F401
     from wholeplace.partners import model as partners_model  # noqa: F401
+    from wholeplace.sharing import model as sharing_model  # noqa: F401

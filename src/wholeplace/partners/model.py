@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wholeplace.db import CLASH, Base, UTCDateTime, enum_of, utcnow
@@ -82,3 +82,32 @@ class Organisation(Base):
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     area: Mapped[Area | None] = relationship(lazy="joined")
+
+
+class Team(Base):
+    """A team inside a partner, such as a locality case management team or the gateway's access team."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id", "name", info={CLASH: "A team with this name was added to the partner at the same moment"}
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    is_gateway: Mapped[bool] = mapped_column(default=False)  # the access team that screens referrals
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    area: Mapped[Area | None] = relationship(lazy="joined")
+
+
+class TeamMember(Base):
+    """A user working in a team; a user may be in several (a manager over two localities)."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
