@@ -227,8 +227,9 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
                     refusal.action,
                     object_type=refusal.object_type,
                     object_id=refusal.object_id,
+                    purpose=refusal.purpose,
                     outcome=Outcome.REFUSED,
-                    reason=refusal.reason,
+                    **{"reason": refusal.reason, **(refusal.detail or {})},
                 )
         raise
 

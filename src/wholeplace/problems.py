@@ -56,6 +56,8 @@ class Refusal:
     object_type: str | None
     object_id: str | None
     reason: str
+    purpose: str | None = None  # why the actor asked, for access to personal data
+    detail: dict[str, object] | None = None
 
 
 class AccessRefused(WholeplaceError):
