@@ -122,6 +122,8 @@ def evaluate(session: Session, actor: Actor, scope: Scope, purpose: Purpose, ope
         if Role.ANALYST in actor.roles:
             return _refused("analyst-pseudonymised-only", "Analysts see pseudonymised case data only, for analysis")
         return _refused("no-casework-role", "Only key workers and team managers work with case records")
+    if scope.record_type == "referral" and scope.record_id is None and operation is Operation.WRITE:
+        return _allowed("refer-to-gateway", "Any partner's caseworker may refer someone to the gateway")
     teams = team_ids(session, actor)
     if scope.category is DataCategory.CONTACT and teams & scope.protected_from_team_ids:
         return _refused(
