@@ -96,16 +96,17 @@ def checked_case(
     category: DataCategory = DataCategory.CASEWORK,
     *,
     for_update: bool = False,
+    record_type: str = "case",
 ) -> tuple[Case, AccessDecision]:
     """The case, once the access decision allows the actor this operation on it; refused otherwise."""
     rls.enter(session, actor)
     statement = select(Case).where(Case.id == case_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(of=Case)
     case = session.scalar(statement)
     if case is None:
         raise NotFound(f"There is no case {case_id}, or it is not shared with your organisation")
-    return case, access.require(session, actor, case_scope(case, category), purpose, operation)
+    return case, access.require(session, actor, case_scope(case, category, record_type=record_type), purpose, operation)
 
 
 def checked_referral(
@@ -120,7 +121,7 @@ def checked_referral(
     rls.enter(session, actor)
     statement = select(Referral).where(Referral.id == referral_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(of=Referral)
     referral = session.scalar(statement)
     if referral is None:
         raise NotFound(f"There is no referral {referral_id}, or it is not shared with your organisation")

@@ -19,7 +19,7 @@ from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
 from wholeplace.business_dates import today as london_today
 from wholeplace.db import utcnow
-from wholeplace.partners.model import TeamMember
+from wholeplace.partners.model import Team, TeamMember
 from wholeplace.problems import AccessRefused, Refusal
 from wholeplace.sharing.model import (
     AgreementParty,
@@ -33,6 +33,8 @@ from wholeplace.sharing.model import (
 )
 
 CASEWORK_ROLES = frozenset({Role.KEY_WORKER, Role.TEAM_MANAGER})
+# What the gateway's access team writes into its partner's other teams: a new case, or a person added to one.
+GATEWAY_HANDS_OVER = frozenset({"case", "case_member"})
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ def evaluate(session: Session, actor: Actor, scope: Scope, purpose: Purpose, ope
     if scope.team_id is not None and scope.team_id in teams:
         return _allowed("own-team", "The record is held by your team")
     if scope.organisation_id == actor.organisation_id:
+        if _gateway_hands_over(session, scope, operation, teams):
+            return _allowed("gateway-hands-over", "The gateway opens cases and adds people to them")
         if operation is Operation.READ:
             return _allowed("same-organisation", "The record is held by another team of your organisation")
         if Role.TEAM_MANAGER in actor.roles:
@@ -206,6 +210,16 @@ def _subject_access(actor: Actor, scope: Scope, operation: Operation) -> AccessD
     if scope.organisation_id != actor.organisation_id:
         return _refused("subject-access-own-organisation", "Each partner answers for the records it holds")
     return _allowed("subject-access", "Read to answer the person's subject access request")
+
+
+def _gateway_hands_over(session: Session, scope: Scope, operation: Operation, teams: frozenset[int]) -> bool:
+    """A new case, or a person added to a case, written by the access team of the partner that will hold it."""
+    if operation is not Operation.WRITE or scope.record_type not in GATEWAY_HANDS_OVER:
+        return False
+    if scope.record_type == "case" and scope.record_id is not None:
+        return False
+    statement = select(Team.id).where(Team.id.in_(teams), Team.is_gateway)
+    return session.scalar(statement.limit(1)) is not None
 
 
 def team_ids(session: Session, actor: Actor) -> frozenset[int]:
