@@ -162,7 +162,6 @@ def test_sections_still_to_come_say_what_they_will_hold(admin_client: TestClient
     for path, words in {
         "/funds": "double-entry ledger",
         "/outcomes": "outcomes framework",
-        "/cases": "information sharing agreements",
     }.items():
         page = admin_client.get(path)
         assert page.status_code == 200 and words in page.text and "TODO" not in page.text

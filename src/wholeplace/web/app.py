@@ -11,6 +11,8 @@ from wholeplace.appraisal.routes import api as business_cases_api
 from wholeplace.appraisal.routes import pages as business_cases_pages
 from wholeplace.auth.routes import api as auth_api
 from wholeplace.auth.routes import pages as auth_pages
+from wholeplace.cases.routes import api as cases_api
+from wholeplace.cases.routes import pages as cases_pages
 from wholeplace.db import make_engine, session_factory
 from wholeplace.decisions.routes import api as decisions_api
 from wholeplace.decisions.routes import pages as decisions_pages
@@ -54,11 +56,12 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         funds_pages,
         decisions_pages,
         business_cases_pages,
+        cases_pages,
         charts.pages,
         sections.pages,
         audit_page.pages,
     ):
         app.include_router(router)
-    for router in (auth_api, partners_api, funds_api, decisions_api, business_cases_api, audit_page.api):
+    for router in (auth_api, partners_api, funds_api, decisions_api, business_cases_api, cases_api, audit_page.api):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -20,15 +20,6 @@ COMING = {
             "payment by results",
         ],
     ),
-    "cases": (
-        "Cases",
-        "Multi-agency casework for families and victims, shared under information sharing agreements.",
-        [
-            "a single access gateway for referrals and a common risk assessment",
-            "a key worker and a single plan for each family, with a menu of interventions",
-            "access to records decided by sharing agreements and consent, and audited",
-        ],
-    ),
 }
 
 

@@ -22,6 +22,8 @@ TEMPLATE_DIRS = [
     PACKAGE / "funds" / "templates",
     PACKAGE / "decisions" / "templates",
     PACKAGE / "appraisal" / "templates",
+    PACKAGE / "cases" / "templates",
+    PACKAGE / "sharing" / "templates",
 ]
 
 # The sections of the service, in the order the navigation shows them.
