@@ -29,6 +29,7 @@ from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
 from wholeplace.problems import InvalidInput, Problem
 from wholeplace.settings import get_settings
+from wholeplace.sharing.rls import grant_application_role
 
 app = typer.Typer(
     help="Whole Place Community Budgets: partners, funds, business cases, casework, outcomes.", no_args_is_help=True
@@ -57,6 +58,25 @@ def db_upgrade() -> None:
     upgrade(engine)
     engine.dispose()
     out.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("grant-app-role")
+def db_grant_app_role(role: str) -> None:
+    """PostgreSQL: make a plain login role for the app (row-level security binds it) and grant it the tables.
+
+    Run as the database owner after `db upgrade`; then set WHOLEPLACE_DATABASE_URL to connect as ROLE.
+    """
+    engine = make_engine(get_settings().database_url)
+    if engine.dialect.name != "postgresql":
+        refuse([Problem("database", "Row-level security and roles are PostgreSQL's; SQLite has neither")])
+    try:
+        with engine.begin() as connection:
+            grant_application_role(connection, role)
+    except ValueError as error:
+        refuse([Problem("role", str(error))])
+    finally:
+        engine.dispose()
+    out.print(f"Role {role} may use every table; case rows are limited by row-level security")
 
 
 @users_app.command("create")
