@@ -17,6 +17,7 @@ from wholeplace.appraisal import portfolio_cli
 from wholeplace.appraisal.unit_costs_cli import unit_costs_app
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
+from wholeplace.cases.cli import cases_app
 from wholeplace.cli_support import err, out, read_text, refuse, unit_of_work
 from wholeplace.db import make_engine
 from wholeplace.decisions import cli as decisions_cli
@@ -48,6 +49,7 @@ app.add_typer(funds_app, name="funds")
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(meetings_app, name="meetings")
 app.add_typer(unit_costs_app, name="unit-costs")
+app.add_typer(cases_app, name="cases")
 
 
 @db_app.command("upgrade")
