@@ -1,0 +1,263 @@
+"""MARAC: referrals prefilled from the checklist and the case, repeats within 12 months of the person's last MARAC,
+meetings with their list of cases, and each agency's actions with owners and due dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wholeplace import audit
+from wholeplace.auth.actor import Actor
+from wholeplace.business_dates import today
+from wholeplace.cases.access import case_scope, checked_case
+from wholeplace.cases.model import (
+    ActionStatus,
+    Assessment,
+    Case,
+    MaracAction,
+    MaracMeeting,
+    MaracReferral,
+)
+from wholeplace.paging import Page, paginate
+from wholeplace.partners.model import Organisation
+from wholeplace.plain_text import clean_free_text, clean_name
+from wholeplace.problems import InvalidInput, NotFound, Problem
+from wholeplace.sharing import access, rls
+from wholeplace.sharing.model import DataCategory, Operation, Purpose
+
+
+def year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (28 February for 29 February): a referral after it is within 12 months."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def refer_to_marac(
+    session: Session, actor: Actor, case: Case, assessment: Assessment, criteria: tuple[str, ...]
+) -> MaracReferral:
+    """A MARAC referral written from the assessment and the case (its access was decided by the caller)."""
+    referred_on = today()
+    previous = last_referral(session, assessment.person_id, before=referred_on)
+    is_repeat = previous is not None and previous.referred_on > year_before(referred_on)
+    summary = "\n".join(
+        line
+        for line in (
+            f"{case.reference}: {case.kind.value} case held by {case.team.name}, {case.organisation.name}.",
+            f"Risk checklist ({assessment.checklist}, {assessment.checklist_version}) on "
+            f"{assessment.assessed_at:%d %B %Y}: {assessment.yes_count} answered yes, level {assessment.level}.",
+            f"Police call-outs in the last 12 months: {assessment.police_callouts_12_months}."
+            if assessment.police_callouts_12_months is not None
+            else "",
+            f"Professional judgement: {assessment.judgement_reason}" if assessment.judgement_reason else "",
+            case.summary,
+        )
+        if line
+    )
+    referral = MaracReferral(
+        case_id=case.id,
+        person_id=assessment.person_id,
+        assessment_id=assessment.id,
+        referred_on=referred_on,
+        criteria="\n".join(criteria),
+        summary=summary,
+        is_repeat=is_repeat,
+        previous_referral_id=previous.id if is_repeat and previous else None,
+        referred_by=actor.label,
+    )
+    session.add(referral)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "marac.referred",
+        object_type="marac_referral",
+        object_id=referral.id,
+        purpose=Purpose.MARAC.value,
+        case_id=case.id,
+        repeat=is_repeat,
+        criteria=list(criteria),
+    )
+    return referral
+
+
+def last_referral(session: Session, person_id: int, *, before: dt.date) -> MaracReferral | None:
+    statement = (
+        select(MaracReferral)
+        .where(MaracReferral.person_id == person_id, MaracReferral.referred_on <= before)
+        .order_by(MaracReferral.referred_on.desc(), MaracReferral.id.desc())
+    )
+    return session.scalars(statement.limit(1)).first()
+
+
+def get_referral(session: Session, actor: Actor, referral_id: int) -> tuple[MaracReferral, Case]:
+    rls.enter(session, actor)
+    referral = session.get(MaracReferral, referral_id)
+    if referral is None:
+        raise NotFound(f"There is no MARAC referral {referral_id}, or it is not shared with your organisation")
+    case, _ = checked_case(
+        session, actor, referral.case_id, Purpose.MARAC, Operation.READ, DataCategory.RISK, record_type="marac_referral"
+    )
+    return referral, case
+
+
+def referrals_of_case(session: Session, case: Case) -> list[MaracReferral]:
+    statement = select(MaracReferral).where(MaracReferral.case_id == case.id).order_by(MaracReferral.referred_on)
+    return list(session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    held_on: dt.date | None
+    area: str
+    chair: str
+
+
+def schedule_meeting(session: Session, actor: Actor, details: MeetingDetails) -> MaracMeeting:
+    """A MARAC meeting chaired by the actor's partner."""
+    rls.enter(session, actor)
+    area, problems = clean_name(details.area, where="area", label="Area", max_length=200)
+    chair, found = clean_name(details.chair, where="chair", label="Chair", max_length=200)
+    problems += found
+    if details.held_on is None:
+        problems.append(Problem("held_on", "Enter the date of the meeting"))
+    if actor.organisation_id is None:
+        problems.append(Problem("organisation", "Only a partner's user can schedule a MARAC"))
+    if problems:
+        raise InvalidInput(problems)
+    assert details.held_on is not None and actor.organisation_id is not None
+    meeting = MaracMeeting(organisation_id=actor.organisation_id, held_on=details.held_on, area=area, chair=chair)
+    session.add(meeting)
+    session.flush()
+    audit.record(session, actor, "marac.meeting_scheduled", object_type="marac_meeting", object_id=meeting.id)
+    return meeting
+
+
+def list_meetings(session: Session, actor: Actor, *, page: int, page_size: int) -> Page[MaracMeeting]:
+    rls.enter(session, actor)
+    statement = select(MaracMeeting).order_by(MaracMeeting.held_on.desc(), MaracMeeting.id.desc())
+    if actor.organisation_id is not None and session.get_bind().dialect.name != "postgresql":
+        # row-level security limits this on PostgreSQL; here the service does
+        statement = statement.where(MaracMeeting.organisation_id == actor.organisation_id)
+    return paginate(session, statement, page=page, page_size=page_size)
+
+
+def get_meeting(
+    session: Session, actor: Actor, meeting_id: int
+) -> tuple[MaracMeeting, list[tuple[MaracReferral, Case]]]:
+    """The meeting and the cases on its list that the actor may read (each an audited read)."""
+    rls.enter(session, actor)
+    meeting = session.get(MaracMeeting, meeting_id)
+    if meeting is None or meeting.organisation_id != actor.organisation_id:
+        raise NotFound(f"There is no MARAC meeting {meeting_id} of your organisation")
+    listed = []
+    statement = select(MaracReferral).where(MaracReferral.meeting_id == meeting.id).order_by(MaracReferral.id)
+    for referral in session.scalars(statement):
+        case = session.get(Case, referral.case_id)
+        assert case is not None
+        scope = case_scope(case, DataCategory.RISK, record_type="marac_referral", record_id=referral.id)
+        if access.decide(session, actor, scope, Purpose.MARAC, Operation.READ).allowed:
+            listed.append((referral, case))
+    return meeting, listed
+
+
+def add_to_meeting(session: Session, actor: Actor, referral_id: int, meeting_id: int) -> MaracReferral:
+    referral, _case = _writable_referral(session, actor, referral_id)
+    meeting = session.get(MaracMeeting, meeting_id)
+    if meeting is None:
+        raise InvalidInput([Problem("meeting_id", f"There is no MARAC meeting {meeting_id}")])
+    referral.meeting_id = meeting.id
+    session.flush()
+    audit.record(
+        session, actor, "marac.listed", object_type="marac_referral", object_id=referral.id, meeting_id=meeting.id
+    )
+    return referral
+
+
+@dataclass(frozen=True)
+class ActionDetails:
+    agency: str  # the partner's identifier or name
+    owner: str
+    description: str
+    due_on: dt.date | None
+
+
+def record_action(session: Session, actor: Actor, referral_id: int, details: ActionDetails) -> MaracAction:
+    """What an agency agreed at MARAC to do for the case; an unknown agency is refused with nothing written."""
+    referral, _case = _writable_referral(session, actor, referral_id)
+    owner, problems = clean_name(details.owner, where="owner", label="Owner", max_length=200)
+    description, found = clean_free_text(details.description, where="description", label="Action", max_length=5000)
+    problems += found
+    if not description:
+        problems.append(Problem("description", "Say what the agency will do"))
+    if details.due_on is None:
+        problems.append(Problem("due_on", "Enter the date the action is due"))
+    agency = find_agency(session, details.agency)
+    if agency is None:
+        problems.append(Problem("agency", f"There is no partner called '{details.agency}'"))
+    if problems:
+        raise InvalidInput(problems)
+    assert agency is not None and details.due_on is not None
+    action = MaracAction(
+        marac_referral_id=referral.id, agency_id=agency.id, owner=owner, description=description, due_on=details.due_on
+    )
+    referral.actions.append(action)
+    session.flush()
+    audit.record(session, actor, "marac.action_recorded", object_type="marac_action", object_id=action.id)
+    return action
+
+
+def find_agency(session: Session, name_or_identifier: str) -> Organisation | None:
+    text = " ".join(name_or_identifier.split())
+    if not text:
+        return None
+    statement = select(Organisation).where((Organisation.identifier == text) | (Organisation.name == text))
+    return session.scalars(statement.limit(1)).first()
+
+
+def complete_action(session: Session, actor: Actor, action_id: int, done_on: dt.date | None = None) -> MaracAction:
+    action = session.get(MaracAction, action_id)
+    if action is None:
+        raise NotFound(f"There is no MARAC action {action_id}")
+    _writable_referral(session, actor, action.marac_referral_id)
+    action.status, action.done_on = ActionStatus.DONE, done_on or today()
+    session.flush()
+    audit.record(session, actor, "marac.action_done", object_type="marac_action", object_id=action.id)
+    return action
+
+
+def _writable_referral(session: Session, actor: Actor, referral_id: int) -> tuple[MaracReferral, Case]:
+    rls.enter(session, actor)
+    referral = session.get(MaracReferral, referral_id)
+    if referral is None:
+        raise NotFound(f"There is no MARAC referral {referral_id}, or it is not shared with your organisation")
+    case, _ = checked_case(
+        session,
+        actor,
+        referral.case_id,
+        Purpose.MARAC,
+        Operation.WRITE,
+        DataCategory.RISK,
+        record_type="marac_referral",
+    )
+    return referral, case
+
+
+def overdue_actions(session: Session, actor: Actor, team_id: int, on: dt.date | None = None) -> list[MaracAction]:
+    """Open MARAC actions past their due date on the cases of one of the actor's teams, oldest first."""
+    rls.enter(session, actor)
+    if team_id not in access.team_ids(session, actor):
+        raise NotFound(f"You are not a member of team {team_id}")
+    statement = (
+        select(MaracAction)
+        .join(MaracReferral, MaracReferral.id == MaracAction.marac_referral_id)
+        .join(Case, Case.id == MaracReferral.case_id)
+        .where(Case.team_id == team_id, MaracAction.status == ActionStatus.OPEN, MaracAction.due_on < (on or today()))
+        .order_by(MaracAction.due_on, MaracAction.id)
+    )
+    return list(session.scalars(statement))
