@@ -3,7 +3,8 @@ achieved their aim, and the shared outcomes recorded per case (§7.7, the joint 
 
 The catalogue is not about anyone, so it needs no access decision: every signed-in user may read it, so that a team
 sees a neighbouring area's cross-boundary services too (refuges, hospital IDVAs: §11). Interventions given to a case
-and its outcomes are casework: each read or write of one is one access decision and one audit entry.
+and its outcomes are casework: each read or write of one is one access decision and one audit entry. The API's
+shapes of a menu item are at the end.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -68,11 +70,15 @@ class CaseRecord:
         return Money.total(Money(item.intervention.unit_cost_pence) * item.units for item in self.given)
 
 
-def add_intervention(session: Session, actor: Actor, details: InterventionIn) -> Intervention:
-    """A service added to the menu; every problem with the details is reported at once and nothing is written."""
+def require_editor(actor: Actor) -> None:
     if not actor.roles & CATALOGUE_EDITORS:
         reason = "Only an administrator, a programme manager or a team manager can add to the interventions"
         raise AccessRefused(reason, Refusal(actor, "interventions.add", "intervention", None, reason))
+
+
+def add_intervention(session: Session, actor: Actor, details: InterventionIn) -> Intervention:
+    """A service added to the menu; every problem with the details is reported at once and nothing is written."""
+    require_editor(actor)
     problems: list[Problem] = []
     name, found = clean_name(details.name, where="name", label="Name", max_length=200)
     problems += found
@@ -366,3 +372,47 @@ def case_record(session: Session, actor: Actor, case_id: int) -> CaseRecord:
     )
     outcomes = session.scalars(select(CaseOutcome).where(CaseOutcome.case_id == case.id).order_by(CaseOutcome.kind))
     return CaseRecord(case, list(given), list(outcomes))
+
+
+class InterventionBody(BaseModel):
+    """A service to add to the menu, as the API takes it."""
+
+    name: str = Field(max_length=1000)
+    provider: str = Field(max_length=200, description="The providing partner's identifier (or id)")
+    unit_cost: str = Field(max_length=50, description='In pounds, as people write it: "£1,234.50"')
+    unit: str = Field(max_length=1000, description='What the unit cost buys: "per week", "per session"')
+    kind: InterventionKind
+    area_served: str = Field(max_length=1000)
+    crosses_boundaries: bool = False
+    capacity: int | None = Field(default=None, ge=1, le=1_000_000, description="Places at any one time")
+    description: str = Field(default="", max_length=20000)
+
+
+class InterventionOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    provider: str
+    provider_identifier: str
+    unit_cost: str  # pounds and pence, two decimals: "1234.50"
+    unit: str
+    kind: InterventionKind
+    area_served: str
+    crosses_boundaries: bool
+    capacity: int | None
+
+    @classmethod
+    def of(cls, item: Intervention) -> InterventionOut:
+        return cls(
+            id=item.id,
+            name=item.name,
+            description=item.description,
+            provider=item.provider.name,
+            provider_identifier=item.provider.identifier,
+            unit_cost=Money(item.unit_cost_pence).plain(),
+            unit=item.unit,
+            kind=item.kind,
+            area_served=item.area_served,
+            crosses_boundaries=item.crosses_boundaries,
+            capacity=item.capacity,
+        )

@@ -3,7 +3,7 @@ consequences (seed 002 §6 reports 2% against 98%), and success rates by interve
 outcome with their counts: the figure the PCC's decision report PCC/038/13 (§4.7) says nobody measures.
 
 `compute` is pure: plain rows in, frozen results out; money is integer pence, never float. `intervention_results`
-is the small query layer that reads the rows, one access decision per case read.
+is the small query layer that reads the rows, one access decision per case read; `ResultsOut` is the API's shape.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -207,3 +208,50 @@ def intervention_results(session: Session, actor: Actor) -> Results:
         ),
         (OutcomeRow(outcome.case_id, outcome.kind, outcome.achieved) for outcome in outcome_rows),
     )
+
+
+class RateOut(BaseModel):
+    name: str
+    achieved: int
+    out_of: int  # finished interventions, or outcomes recorded
+    percent: int | None  # None when fewer than MIN_COUNT: too few to rate
+    text: str  # "12 of 20 (60%)"
+
+    @classmethod
+    def of(cls, rate: Rate) -> RateOut:
+        return cls(name=rate.label, achieved=rate.achieved, out_of=rate.out_of, percent=rate.percent, text=str(rate))
+
+
+class ShareOut(BaseModel):
+    kind: InterventionKind
+    spend: str  # pounds and pence, two decimals
+    percent: str  # to a tenth; the shares add up to 100.0
+
+
+class ResultsOut(BaseModel):
+    """The results as the API gives them; money as strings of pounds and pence, never floats."""
+
+    total_spend: str
+    cases: int
+    average_per_case: str | None
+    families: int
+    average_per_family: str | None
+    shares: list[ShareOut]
+    by_intervention: list[RateOut]
+    by_provider: list[RateOut]
+    by_outcome: list[RateOut]
+    min_count: int = MIN_COUNT
+
+    @classmethod
+    def of(cls, found: Results) -> ResultsOut:
+        return cls(
+            total_spend=found.total.plain(),
+            cases=len(found.cost_by_case),
+            average_per_case=found.average_per_case.plain() if found.average_per_case else None,
+            families=len(found.cost_by_family),
+            average_per_family=found.average_per_family.plain() if found.average_per_family else None,
+            shares=[ShareOut(kind=s.kind, spend=s.spend.plain(), percent=str(s.percent)) for s in found.shares],
+            by_intervention=[RateOut.of(rate) for rate in found.by_intervention],
+            by_provider=[RateOut.of(rate) for rate in found.by_provider],
+            by_outcome=[RateOut.of(rate) for rate in found.by_outcome],
+        )
