@@ -216,3 +216,14 @@ def referrals_of(session: Session, case_id: int) -> list[Referral]:
 def my_teams(session: Session, actor: Actor) -> list[Team]:
     teams = access.team_ids(session, actor)
     return list(session.scalars(select(Team).where(Team.id.in_(teams)).order_by(Team.name)))
+
+
+def open_cases_of_organisation(session: Session, organisation_id: int, limit: int = 500) -> list[Case]:
+    """The partner's open cases, newest first, for the gateway's "add to an open case" choice."""
+    statement = (
+        select(Case)
+        .where(Case.organisation_id == organisation_id, Case.status == CaseStatus.OPEN)
+        .order_by(Case.opened_on.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
