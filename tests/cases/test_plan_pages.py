@@ -280,6 +280,10 @@ def test_the_results_page_shows_costs_shares_and_rates(
     assert page.status_code == 200
     assert "£700.00" in page.text and "100.0%" in page.text and "Too few to rate" in page.text
     assert "PCC/038/13" in page.text and "Neighbouring refuge" in page.text
+    sign_in(client, "admin@council.example")  # no casework or analyst role: refused, and told why
+    refused = client.get("/cases/interventions/results")
+    assert refused.status_code == 403 and "Only analysts, key workers and team managers" in refused.text
+    assert "See what they cost and achieve" not in client.get("/cases/interventions").text
 
 
 def test_the_api_pages_the_menu_adds_to_it_and_gives_the_results(

@@ -243,7 +243,7 @@ def test_an_agreement_signed_by_someone_outside_the_case_or_on_another_kind_of_c
     with pytest.raises(InvalidInput) as refused:
         sign(family.id, {member: "Keep to the plan", outsider: "Keep to the plan"})
     assert [(p.where, p.message) for p in refused.value.problems] == [
-        (f"agreed_to_{outsider}", f"Person {outsider} is not in case {family.reference}")
+        (f"agreed_to_{outsider}", f"Only the people in case {family.reference} can sign its agreement")
     ]
     with pytest.raises(InvalidInput, match="made on a family case"):
         sign(victim.id, {outsider: "Keep to the plan"})

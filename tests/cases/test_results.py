@@ -106,7 +106,7 @@ def test_a_key_worker_sees_their_organisations_cases_and_a_viewer_none(session: 
     assert own.total == Money(10000)
     police = results.intervention_results(session, place.actor(place.officer))  # no case of the police's
     assert police.total == Money(0) and police.shares == ()
-    with pytest.raises(AccessRefused):
+    with pytest.raises(AccessRefused, match="Only analysts, key workers and team managers"):
         results.intervention_results(session, place.actor(place.admin))
 
 

@@ -344,6 +344,7 @@ def catalogue_page(
         "kind": kind or "",
         "own_area": own.area.name if own and own.area else None,
         "can_add": bool(actor.roles & CATALOGUE_EDITORS),
+        "can_see_results": bool(actor.roles & results.RESULTS_READERS),
         "added": request.query_params.get("added"),
     }
     return render(request, "cases/intervention_list.html", context)

@@ -298,12 +298,8 @@ def record_family_agreement(
     members = {member.person_id for member in case.members}
     strangers = [person_id for person_id in agreed if person_id not in members]
     if strangers:
-        raise InvalidInput(
-            [
-                Problem(f"agreed_to_{person_id}", f"Person {person_id} is not in case {case.reference}")
-                for person_id in strangers
-            ]
-        )
+        message = f"Only the people in case {case.reference} can sign its agreement"
+        raise InvalidInput([Problem(f"agreed_to_{person_id}", message) for person_id in strangers])
     agreement = FamilyAgreement(
         case_id=case.id,
         family_commitment=family,

@@ -22,11 +22,14 @@ from wholeplace.auth.model import Role
 from wholeplace.cases.access import case_scope
 from wholeplace.cases.model import Case, CaseIntervention, CaseOutcome, InterventionKind, OutcomeKind
 from wholeplace.money import Money, apportion
+from wholeplace.problems import AccessRefused, Refusal
 from wholeplace.sharing import access, rls
 from wholeplace.sharing.model import DataCategory, Operation, Purpose
 
 # Fewer finished than this and a rate is shown as a count, not a percentage: 1 of 2 is not 50% of anything.
 MIN_COUNT = 5
+# Who reads the results: analysts (pseudonymised, for analysis) and caseworkers (their own partner's cases).
+RESULTS_READERS = frozenset({Role.ANALYST, Role.KEY_WORKER, Role.TEAM_MANAGER})
 # Shares of spend are shown to a tenth of a percent, split by largest remainder so that they add up to 100.0%.
 SHARE_TENTHS = 1000
 
@@ -176,6 +179,9 @@ def results_scope(actor: Actor) -> str:
 def intervention_results(session: Session, actor: Actor) -> Results:
     """The results over the cases the actor may read: an analyst reads all shared cases for analysis, a key worker
     or team manager their own organisation's cases. Each case read is one access decision and one audit entry."""
+    if not actor.roles & RESULTS_READERS:
+        reason = "Only analysts, key workers and team managers see what interventions achieve"
+        raise AccessRefused(reason, Refusal(actor, "interventions.results", "case_results", None, reason))
     rls.enter(session, actor)
     analyst = Role.ANALYST in actor.roles
     statement = select(Case).where(
