@@ -123,7 +123,10 @@ class World:
 
 def _case(session: Session, organisation: Organisation, team: Team, name: str) -> tuple[Case, Person]:
     person = Person(
-        pseudonym=f"P-{organisation.id}-{team.id}", given_name=name, family_name="Synthetic", organisation_id=organisation.id
+        pseudonym=f"P-{organisation.id}-{team.id}",
+        given_name=name,
+        family_name="Synthetic",
+        organisation_id=organisation.id,
     )
     session.add(person)
     session.flush()
