@@ -45,20 +45,7 @@ def refer_to_marac(
     referred_on = today()
     previous = last_referral(session, assessment.person_id, before=referred_on)
     is_repeat = previous is not None and previous.referred_on > year_before(referred_on)
-    summary = "\n".join(
-        line
-        for line in (
-            f"{case.reference}: {case.kind.value} case held by {case.team.name}, {case.organisation.name}.",
-            f"Risk checklist ({assessment.checklist}, {assessment.checklist_version}) on "
-            f"{assessment.assessed_at:%d %B %Y}: {assessment.yes_count} answered yes, level {assessment.level}.",
-            f"Police call-outs in the last 12 months: {assessment.police_callouts_12_months}."
-            if assessment.police_callouts_12_months is not None
-            else "",
-            f"Professional judgement: {assessment.judgement_reason}" if assessment.judgement_reason else "",
-            case.summary,
-        )
-        if line
-    )
+    summary = referral_summary(case, assessment)
     referral = MaracReferral(
         case_id=case.id,
         person_id=assessment.person_id,
@@ -84,6 +71,21 @@ def refer_to_marac(
         criteria=list(criteria),
     )
     return referral
+
+
+def referral_summary(case: Case, assessment: Assessment) -> str:
+    """What the MARAC needs to know, carried over from the case and the checklist so that nothing is re-keyed."""
+    lines = (
+        f"{case.reference}: {case.kind.value} case held by {case.team.name}, {case.organisation.name}.",
+        f"Risk checklist ({assessment.checklist}, {assessment.checklist_version}) on "
+        f"{assessment.assessed_at:%d %B %Y}: {assessment.yes_count} answered yes, level {assessment.level}.",
+        f"Police call-outs in the last 12 months: {assessment.police_callouts_12_months}."
+        if assessment.police_callouts_12_months is not None
+        else "",
+        f"Professional judgement: {assessment.judgement_reason}" if assessment.judgement_reason else "",
+        case.summary,
+    )
+    return "\n".join(line for line in lines if line)
 
 
 def last_referral(session: Session, person_id: int, *, before: dt.date) -> MaracReferral | None:
