@@ -1,4 +1,5 @@
-"""The Essex demo programme: areas, the partners named in the seed papers, and one user per role."""
+"""The Essex demo programme: areas, the partners named in the seed papers, one user per role, and the synthetic
+casework cohort (demo/cohort.py) with its caseworkers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
 from wholeplace.demo.business_cases import load_demo_business_cases
+from wholeplace.demo.cohort import PASSWORD as COHORT_PASSWORD
+from wholeplace.demo.cohort import SIGN_INS, load_cohort
 from wholeplace.demo.funds import load_demo_funds
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
@@ -83,6 +86,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
             )
     decisions = load_demo_funds(session, actor)
     business_cases = load_demo_business_cases(session, actor)
+    cohort = load_cohort(session, actor)
     audit.record(
         session,
         actor,
@@ -92,8 +96,12 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         partners_updated=report.updated,
         decisions=decisions,
         business_cases=business_cases,
+        synthetic_cases=cohort.cases,
     )
-    return users
+    return users + [
+        DemoUser(sign_in.role, sign_in.email, f"Demo {sign_in.job.lower()}", sign_in.partner, COHORT_PASSWORD)
+        for sign_in in SIGN_INS
+    ]
 
 
 def _organisations_for_roles(session: Session) -> dict[Role, str]:
