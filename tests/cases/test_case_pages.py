@@ -183,3 +183,28 @@ def _open_case(session: Session, place: Place) -> int:
 def _refusals(session: Session) -> int:
     statement = select(func.count()).select_from(AuditEntry).where(AuditEntry.outcome == "refused")
     return session.scalar(statement) or 0
+
+
+def test_the_team_page_lists_its_cases_and_its_overdue_actions(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    import datetime as dt
+
+    from wholeplace.cases.plans import ActionIn, add_action
+
+    place, _ = setup_place(sessions)
+    with unit_of_work(sessions) as session:
+        case = _open_case(session, place)
+        add_action(
+            session,
+            place.actor(place.key_worker),
+            case,
+            ActionIn("Fit a door alarm", "XX-SYN-POLICE", "PC Owner", dt.date.today() - dt.timedelta(days=3)),
+        )
+        reference = session.get(Case, case).reference  # type: ignore[union-attr]
+    sign_in(client, "manager@council.example")
+    page = client.get(f"/cases/teams/{place.north.id}")
+    assert page.status_code == 200
+    assert reference in page.text and "North locality team caseload" in page.text
+    assert f"Plan of {reference} (3 days late): Synthetic Constabulary (PC Owner): Fit a door alarm" in page.text
+    assert client.get(f"/cases/teams/{place.south.id}").status_code == 404

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
-from wholeplace.cases import casework, gateway
+from wholeplace.cases import casework, gateway, marac, plans
 from wholeplace.cases.access import case_scope, checked_case, contact_visible, person_scope
 from wholeplace.cases.model import Case, CaseStatus
 from wholeplace.cases.schemas import CaseOut, NoteIn, NoteOut
@@ -93,7 +93,14 @@ def team_page(
     return render(
         request,
         "cases/caseload.html",
-        {"title": f"{team.name} caseload", "team": team, "found": found, "per_worker": sorted(per_worker.items())},
+        {
+            "title": f"{team.name} caseload",
+            "team": team,
+            "found": found,
+            "per_worker": sorted(per_worker.items()),
+            "overdue_marac": marac.overdue_actions(session, actor, team.id),
+            "overdue_plan": plans.overdue_plan_actions(session, actor, team.id),
+        },
     )
 
 
