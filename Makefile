@@ -47,6 +47,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/appraisal.py
+	$(BIN)/python bench/cases.py
 
 e2e: setup
 	$(BIN)/pytest -m browser
