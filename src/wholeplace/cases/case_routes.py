@@ -72,6 +72,7 @@ def casework_home(
             "gateways": [(team, gateway.waiting_count(session, team.id)) for team in gateways],
             "can_refer": bool(actor.roles & access.CASEWORK_ROLES),
             "is_admin": Role.ADMIN in actor.roles,
+            "synthetic": casework.holds_synthetic_people(session),
         },
     )
 

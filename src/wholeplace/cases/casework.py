@@ -15,7 +15,17 @@ from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
 from wholeplace.business_dates import today
 from wholeplace.cases.access import case_scope, checked_case
-from wholeplace.cases.model import Case, CaseKind, CaseMember, CaseNote, CaseRole, CaseStatus, Person, Referral
+from wholeplace.cases.model import (
+    AgencyReference,
+    Case,
+    CaseKind,
+    CaseMember,
+    CaseNote,
+    CaseRole,
+    CaseStatus,
+    Person,
+    Referral,
+)
 from wholeplace.db import utcnow
 from wholeplace.paging import Page, paginate
 from wholeplace.partners.model import Team, TeamMember
@@ -227,3 +237,12 @@ def open_cases_of_organisation(session: Session, organisation_id: int, limit: in
         .limit(limit)
     )
     return list(session.scalars(statement))
+
+
+SYNTHETIC_REFERENCE = "SYN-"  # the demo cohort's mark on every person it makes up
+
+
+def holds_synthetic_people(session: Session) -> bool:
+    """Whether the demo's made-up people are here, so that pages can say so."""
+    statement = select(AgencyReference.id).where(AgencyReference.reference.startswith(SYNTHETIC_REFERENCE))
+    return session.scalar(statement.limit(1)) is not None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wholeplace.cases.checklists import available_checklists
 from wholeplace.cases.model import (
     Assessment,
     Case,
@@ -58,7 +59,9 @@ def timeline(session: Session, case: Case) -> list[Event]:
             )
         )
     for assessment in rows(Assessment):
-        text = f"{assessment.checklist}: {assessment.yes_count} yes, level {assessment.level}"
+        title = available_checklists().get(assessment.checklist)
+        name = title.title if title else assessment.checklist
+        text = f"{name}: {assessment.yes_count} answered yes, level {assessment.level}"
         events.append(
             Event(
                 _day(assessment.assessed_at),

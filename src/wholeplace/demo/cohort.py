@@ -25,6 +25,7 @@ from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
 from wholeplace.business_dates import today
+from wholeplace.cases.casework import CASE_PREFIX, SYNTHETIC_REFERENCE
 from wholeplace.cases.checklists import Answers, available_checklists, score
 from wholeplace.cases.marac import referral_summary, year_before
 from wholeplace.cases.model import (
@@ -153,6 +154,10 @@ class SignIn:
     role: Role
     teams: tuple[str, ...]
 
+    @property
+    def name(self) -> str:
+        return f"Demo {self.job[0].lower()}{self.job[1:]}"
+
 
 SIGN_INS = (
     SignIn(
@@ -255,7 +260,9 @@ class _Builder:
             organisation_id=organisation.id,
         )
         person.references.append(
-            AgencyReference(organisation_id=organisation.id, reference=f"SYN-{self.reference_number:06d}")
+            AgencyReference(
+                organisation_id=organisation.id, reference=f"{SYNTHETIC_REFERENCE}{self.reference_number:06d}"
+            )
         )
         return person
 
@@ -304,7 +311,7 @@ def _teams_and_users(build: _Builder) -> tuple[dict[str, Team], dict[str, User]]
             session,
             build.actor,
             email=sign_in.email,
-            name=f"Demo {sign_in.job.lower()}",
+            name=sign_in.name,
             organisation_identifier=sign_in.partner,
             roles=[sign_in.role],
             password=PASSWORD,
@@ -396,7 +403,7 @@ def _new_case(build: _Builder, kind: CaseKind, team: Team, worker: User | None, 
     status = CaseStatus.OPEN if roll < 0.78 else CaseStatus.STEPPED_DOWN if roll < 0.9 else CaseStatus.CLOSED
     closed = status is CaseStatus.CLOSED
     return Case(
-        reference=f"{kind.name[:2]}-{opened.year}-{build.summary.cases:06d}",
+        reference=f"{CASE_PREFIX[kind]}-{opened.year}-{build.summary.cases:06d}",
         kind=kind,
         organisation_id=team.organisation_id,
         team_id=team.id,

@@ -99,8 +99,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         synthetic_cases=cohort.cases,
     )
     return users + [
-        DemoUser(sign_in.role, sign_in.email, f"Demo {sign_in.job.lower()}", sign_in.partner, COHORT_PASSWORD)
-        for sign_in in SIGN_INS
+        DemoUser(sign_in.role, sign_in.email, sign_in.name, sign_in.partner, COHORT_PASSWORD) for sign_in in SIGN_INS
     ]
 
 
