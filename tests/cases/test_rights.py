@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from tests.cases.builders import Place, build_place, refer
 from tests.conftest import _empty_postgres
 from tests.factories import make_user
+from tests.test_cli import database  # noqa: F401  (points the command at the test database)
 from wholeplace import audit
-from wholeplace.audit import AuditEntry
+from wholeplace.audit import AuditEntry, unit_of_work
 from wholeplace.auth.model import Role
 from wholeplace.business_dates import today
 from wholeplace.cases import casework, gateway, plans, rights
@@ -38,6 +40,7 @@ from wholeplace.cases.model import (
     Sex,
 )
 from wholeplace.cases.people import PersonDetails, add_person
+from wholeplace.cases.rights_cli import retention_app
 from wholeplace.db import session_factory
 from wholeplace.problems import AccessRefused, InvalidInput, NotFound
 from wholeplace.sharing import service as sharing
@@ -330,3 +333,30 @@ def test_under_row_level_security_erasure_keeps_a_person_another_partner_still_h
         assert session.get(Person, told.perpetrator) is not None  # still in the police's case
         assert session.get(Case, police_case.id) is not None
         assert audit.verify(session) is None
+
+
+def test_the_retention_commands_list_then_erase_only_with_confirm(
+    database: Engine,  # noqa: F811
+    sessions: sessionmaker[Session],
+) -> None:
+    with unit_of_work(sessions) as session:
+        place = build_place(session)
+        told = story(session, place)
+        close(session, place, told.case, today() - dt.timedelta(days=7 * 365))
+        reference = told.case.reference
+    runner = CliRunner()
+
+    listed = runner.invoke(retention_app, ["dry-run"])
+    assert listed.exit_code == 0, listed.output
+    assert reference in listed.output and "Synthetic Borough Council" in listed.output
+    assert "Limitation Act 1980" in listed.output and "(local default)" in listed.output
+    refused = runner.invoke(retention_app, ["erase"])
+    assert refused.exit_code == 1 and "--confirm: Erasure deletes records for good" in refused.output
+    assert runner.invoke(retention_app, ["dry-run", "--on", "31/03/2021"]).exit_code == 1
+
+    erased = runner.invoke(retention_app, ["erase", "--confirm"])
+    assert erased.exit_code == 0, erased.output
+    assert "Erased 1 case and 0 referrals past their retention period" in erased.output
+    assert "Nothing is past its retention period" in runner.invoke(retention_app, ["dry-run"]).output
+    with sessions() as session:
+        assert session.get(Person, told.victim) is None and audit.verify(session) is None

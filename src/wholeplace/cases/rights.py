@@ -1,6 +1,6 @@
 """Rights of the person: subject access (all that a partner holds about someone, as data and as a PDF), and
-rectification of their details with the old values kept in the audit trail. Retention and erasure are in
-`rights_retention` and answered from here too.
+rectification of their details with the old values kept in the audit trail (`rights_rectify`), retention and
+erasure (`rights_retention`); all three answer from here.
 
 Subject access is the data protection officer's work: `sharing.access` allows it to an administrator of the
 partner that holds the records (rule `subject-access`), so each partner answers for its own records and
@@ -21,10 +21,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wholeplace import audit
 from wholeplace.auth.actor import Actor
+from wholeplace.auth.model import Role
 from wholeplace.business_dates import london_date, today
-from wholeplace.cases.access import case_scope, person_scope, referral_scope
+from wholeplace.cases.access import case_scope, referral_scope
 from wholeplace.cases.model import (
     Assessment,
     Case,
@@ -42,9 +42,9 @@ from wholeplace.cases.model import (
     PlanGoal,
     PlanReview,
     Referral,
-    Sex,
 )
-from wholeplace.cases.people import PersonDetails, checked_details
+from wholeplace.cases.rights_rectify import details_to_correct as details_to_correct
+from wholeplace.cases.rights_rectify import rectify as rectify
 
 # Retention answers from here too (the brief of item 9 names them rights.retention_dry_run and rights.erase).
 from wholeplace.cases.rights_retention import RULES as RULES
@@ -52,8 +52,8 @@ from wholeplace.cases.rights_retention import Erasable as Erasable
 from wholeplace.cases.rights_retention import erase as erase
 from wholeplace.cases.rights_retention import retention_dry_run as retention_dry_run
 from wholeplace.partners.model import Organisation
-from wholeplace.plain_text import clean_free_text, clean_name
-from wholeplace.problems import InvalidInput, NotFound, Problem
+from wholeplace.plain_text import clean_name
+from wholeplace.problems import AccessRefused, InvalidInput, NotFound, Refusal
 from wholeplace.sharing import access, rls
 from wholeplace.sharing.access import Scope
 from wholeplace.sharing.model import Consent, DataCategory, Operation, Purpose
@@ -63,18 +63,6 @@ REVIEW_NOTE = (
     "Before this is released, read the free text (notes, plans, summaries, reasons) and redact anything about "
     "other people that they have not agreed to share (UK GDPR Article 15(4); DPA 2018 Schedule 2 Part 3)."
 )
-# Which details a rectification may correct, and the category of data each belongs to.
-CORRECTABLE: dict[str, DataCategory] = {
-    "given_name": DataCategory.IDENTITY,
-    "family_name": DataCategory.IDENTITY,
-    "other_names": DataCategory.IDENTITY,
-    "date_of_birth": DataCategory.IDENTITY,
-    "sex": DataCategory.IDENTITY,
-    "address": DataCategory.CONTACT,
-    "postcode": DataCategory.CONTACT,
-    "telephone": DataCategory.CONTACT,
-    "email": DataCategory.CONTACT,
-}
 FOUND_AT_MOST = 50
 # The names other parts of casework give these records in the audit trail.
 RECORD_TYPES: dict[type, str] = {
@@ -121,8 +109,18 @@ def _person_scope(person: Person, organisation_id: int, category: DataCategory) 
     return Scope("person", person.id, organisation_id, None, category, person_ids=(person.id,))
 
 
+def require_answerer(actor: Actor) -> None:
+    """Refuse (and audit) anyone but an administrator before they search people for a subject access request."""
+    if Role.ADMIN not in actor.roles:
+        reason = "Only an administrator answers a subject access request"
+        detail = {"rule": "subject-access-admins-only", "category": DataCategory.IDENTITY.value}
+        refusal = Refusal(actor, "casework.read", "person", None, reason, Purpose.SUBJECT_ACCESS.value, detail)
+        raise AccessRefused(reason, refusal)
+
+
 def find_people(session: Session, actor: Actor, family_name: str, date_of_birth: dt.date | None = None) -> list[Person]:
     """People the actor's partner holds records about, by family name (and date of birth), for a request."""
+    require_answerer(actor)
     rls.enter(session, actor)
     name, problems = clean_name(family_name, where="family_name", label="Family name", max_length=100)
     if problems:
@@ -379,72 +377,3 @@ def subject_access_pdf(session: Session, actor: Actor, person_id: int) -> bytes:
     html = subject_access_html(subject_access(session, actor, person_id))
     fetcher = URLFetcher(allowed_protocols={"data"})
     return HTML(string=html, base_url=str(TEMPLATES), url_fetcher=fetcher).write_pdf()
-
-
-def _holding_case(session: Session, actor: Actor, person: Person) -> Case | None:
-    """The case to decide a change of the person's details in: one of the actor's teams' first, open first."""
-    teams = access.team_ids(session, actor)
-    cases = session.scalars(select(Case).join(CaseMember).where(CaseMember.person_id == person.id)).unique()
-    return min(cases, key=lambda c: (c.team_id not in teams, c.closed_on is not None, -c.id), default=None)
-
-
-def rectify(
-    session: Session, actor: Actor, person_id: int, changes: Mapping[str, object], *, reason: str = ""
-) -> Person:
-    """Correct a person's details; the audit entry keeps each old value beside the new one, and the reason."""
-    rls.enter(session, actor)
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound(f"There is no person {person_id}, or it is not shared with you")
-    unknown = [
-        Problem(key, f"{key} is not a detail that can be corrected") for key in changes if key not in CORRECTABLE
-    ]
-    if unknown:
-        raise InvalidInput(unknown)
-    case = _holding_case(session, actor, person)
-    for category in sorted({CORRECTABLE[key] for key in changes}):
-        scope = person_scope(session, person, category, case)
-        access.require(session, actor, scope, Purpose.CASE_MANAGEMENT, Operation.WRITE)
-    problems: list[Problem] = []
-    given = dict(changes)
-    if "sex" in given and not isinstance(given["sex"], Sex):
-        try:
-            given["sex"] = Sex(str(given["sex"]))
-        except ValueError:
-            problems.append(Problem("sex", "Choose female, male or not known"))
-            given.pop("sex")
-    if "date_of_birth" in given and not isinstance(given["date_of_birth"], dt.date | None):
-        problems.append(Problem("date_of_birth", "Date of birth must be a date"))
-        given.pop("date_of_birth")
-    current = {key: getattr(person, key) for key in CORRECTABLE}
-    cleaned, found = checked_details(PersonDetails(**(current | given)))  # type: ignore[arg-type]
-    problems += [problem for problem in found if problem.where in changes]
-    reason, found = clean_free_text(reason, where="reason", label="Reason", max_length=2000)
-    problems += found
-    if problems:
-        raise InvalidInput(problems)
-    changed = {key: (current[key], getattr(cleaned, key)) for key in given if current[key] != getattr(cleaned, key)}
-    if not changed:
-        raise InvalidInput([Problem("", "Nothing to correct: the details given are the ones already held")])
-    for key, (_, after) in changed.items():
-        setattr(person, key, after)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "person.rectified",
-        object_type="person",
-        object_id=person.id,
-        purpose=Purpose.CASE_MANAGEMENT.value,
-        changes={key: {"before": _plain(before), "after": _plain(after)} for key, (before, after) in changed.items()},
-        reason=reason,
-    )
-    return person
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Sex):
-        return value.value
-    return value

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from wholeplace import audit
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
+from wholeplace.business_dates import LONDON
 from wholeplace.cases.access import case_scope
 from wholeplace.cases.model import Case
 from wholeplace.db import utcnow
@@ -134,9 +135,9 @@ class BreakGlassUse:
 
 @dataclass(frozen=True)
 class RefusedAccess:
-    at: dt.datetime
+    at: dt.datetime  # London time
     actor: str
-    record: str  # "case 12"
+    record: str  # "read a risk checklist of case DA-2014-000123"
     purpose: str
     reason: str
     rule: str
@@ -169,8 +170,8 @@ def oversight(session: Session, actor: Actor, *, page: int = 1, page_size: int =
             case.reference if case else None,
             case.organisation.name if case else None,
             glass.reason,
-            glass.opened_at,
-            glass.expires_at,
+            glass.opened_at.astimezone(LONDON),
+            glass.expires_at.astimezone(LONDON),
             glass.expires_at > now,
         )
         for glass, user, case in session.execute(statement).unique().all()
@@ -196,18 +197,43 @@ def _refusals(session: Session, actor: Actor, now: dt.datetime, *, page: int, pa
             )
         )
     found = paginate(session, statement.order_by(entry.seq.desc()), page=page, page_size=page_size)
-    return Page([_refused(item) for item in found.items], found.page, found.page_size, found.total)
+    details = [json.loads(item.detail) for item in found.items]
+    case_ids = {detail["case_id"] for detail in details if isinstance(detail.get("case_id"), int)}
+    rows = session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all()
+    references = {case_id: reference for case_id, reference in rows}
+    items = [_refused(item, detail, references) for item, detail in zip(found.items, details, strict=True)]
+    return Page(items, found.page, found.page_size, found.total)
 
 
-def _refused(entry: audit.AuditEntry) -> RefusedAccess:
-    detail = json.loads(entry.detail)
+# What each kind of record is called on the page (the audit trail keeps the table's name).
+RECORD_WORDS = {
+    "case": "the case",
+    "case_member": "the people in the case",
+    "person": "a person's details",
+    "referral": "a referral",
+    "assessment": "a risk checklist",
+    "marac_referral": "a MARAC referral",
+    "consent": "consent records",
+    "case_note": "a note",
+    "case_intervention": "an intervention",
+    "case_interventions": "the interventions",
+    "case_outcome": "an outcome",
+    "monitoring": "offender monitoring",
+    "family_agreement": "a families together agreement",
+}
+
+
+def _refused(entry: audit.AuditEntry, detail: dict[str, Any], references: dict[int, str]) -> RefusedAccess:
     try:
         purpose = Purpose(entry.purpose).label if entry.purpose else "Not stated"
     except ValueError:
         purpose = entry.purpose or "Not stated"
-    what = (entry.object_type or "record").replace("_", " ")
-    record = f"{what} {entry.object_id}" if entry.object_id else f"a new {what}"
+    kind = entry.object_type or "record"
+    what = RECORD_WORDS.get(kind, "the plan" if kind.startswith("plan") else kind.replace("_", " "))
+    reference = references.get(detail.get("case_id"))  # type: ignore[arg-type]
+    where = f" of case {reference}" if reference else ""
     verb = "read" if entry.action.endswith("read") else "change"
-    return RefusedAccess(
-        entry.at, entry.actor, f"{verb} {record}", purpose, str(detail.get("reason", "")), str(detail.get("rule", ""))
-    )
+    if kind == "case" and reference:
+        what, where = "case", f" {reference}"
+    reason, rule = str(detail.get("reason", "")), str(detail.get("rule", ""))
+    return RefusedAccess(entry.at.astimezone(LONDON), entry.actor, f"{verb} {what}{where}", purpose, reason, rule)

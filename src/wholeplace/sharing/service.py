@@ -31,6 +31,8 @@ from wholeplace.sharing import access, rls
 from wholeplace.sharing.access import Scope
 
 # Break-glass and oversight answer from here too (sharing.service.break_glass, .review_break_glass, .oversight).
+from wholeplace.sharing.break_glass import BREAK_GLASS_HOURS as BREAK_GLASS_HOURS
+from wholeplace.sharing.break_glass import RECENT_DAYS as RECENT_DAYS
 from wholeplace.sharing.break_glass import BreakGlassUse as BreakGlassUse
 from wholeplace.sharing.break_glass import Oversight as Oversight
 from wholeplace.sharing.break_glass import RefusedAccess as RefusedAccess
