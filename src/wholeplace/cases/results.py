@@ -24,7 +24,7 @@ from wholeplace.cases.model import Case, CaseIntervention, CaseOutcome, Interven
 from wholeplace.money import Money, apportion
 from wholeplace.problems import AccessRefused, Refusal
 from wholeplace.sharing import access, rls
-from wholeplace.sharing.model import DataCategory, Operation, Purpose
+from wholeplace.sharing.model import DataCategory, Purpose
 
 # Fewer finished than this and a rate is shown as a count, not a percentage: 1 of 2 is not 50% of anything.
 MIN_COUNT = 5
@@ -178,7 +178,7 @@ def results_scope(actor: Actor) -> str:
 
 def intervention_results(session: Session, actor: Actor) -> Results:
     """The results over the cases the actor may read: an analyst reads all shared cases for analysis, a key worker
-    or team manager their own organisation's cases. Each case read is one access decision and one audit entry."""
+    or team manager their own organisation's cases. Each case is one access decision; the figure, one audit entry."""
     if not actor.roles & RESULTS_READERS:
         reason = "Only analysts, key workers and team managers see what interventions achieve"
         raise AccessRefused(reason, Refusal(actor, "interventions.results", "case_results", None, reason))
@@ -189,11 +189,11 @@ def intervention_results(session: Session, actor: Actor) -> Results:
     )
     if not analyst:
         statement = statement.where(Case.organisation_id == actor.organisation_id)
-    cases = {case.id: case for case in session.scalars(statement.order_by(Case.id))}
+    found = list(session.scalars(statement.order_by(Case.id)))
     purpose = Purpose.ANALYSIS if analyst else Purpose.CASE_MANAGEMENT
-    for case in cases.values():
-        scope = case_scope(case, DataCategory.CASEWORK, record_type="case_results")
-        access.require(session, actor, scope, purpose, Operation.READ)
+    scopes = [case_scope(case, DataCategory.CASEWORK, record_type="case_results") for case in found]
+    decisions = access.decide_aggregate(session, actor, scopes, purpose, "case_results")
+    cases = {case.id: case for case, decision in zip(found, decisions, strict=True) if decision.allowed}
     # the cases by a subquery, not a list of ids: tens of thousands of ids pass SQLite's limit on parameters
     read = statement.with_only_columns(Case.id).scalar_subquery()
     given_rows = session.scalars(select(CaseIntervention).where(CaseIntervention.case_id.in_(read)))
@@ -211,8 +211,9 @@ def intervention_results(session: Session, actor: Actor) -> Results:
                 achieved=given.achieved,
             )
             for given in given_rows
+            if given.case_id in cases  # a case the rules refused is left out of the figures
         ),
-        (OutcomeRow(outcome.case_id, outcome.kind, outcome.achieved) for outcome in outcome_rows),
+        (OutcomeRow(o.case_id, o.kind, o.achieved) for o in outcome_rows if o.case_id in cases),
     )
 
 
