@@ -389,7 +389,8 @@ def _meetings(build: _Builder) -> list[MaracMeeting]:
     county = build.partners[COUNTY]
     meetings = []
     for months_back in range(12, -2, -1):
-        first = (build.today.replace(day=1) - dt.timedelta(days=30 * months_back)).replace(day=1)
+        month_index = build.today.year * 12 + build.today.month - 1 - months_back
+        first = dt.date(month_index // 12, month_index % 12 + 1, 1)
         tuesday = first + dt.timedelta(days=(1 - first.weekday()) % 7)
         meetings.append(MaracMeeting(organisation_id=county.id, held_on=tuesday, area="Essex", chair="DI Synthetic"))
     build.session.add_all(meetings)
@@ -661,7 +662,8 @@ def _marac(
         (COUNTY, "IDVA service", "Safety plan and target hardening"),
     ):
         due = meeting.held_on + dt.timedelta(days=build.random.randint(7, 28))
-        done = due < build.today and build.random.random() < 0.85
+        # most actions are done; a few of the last two months' are not yet
+        done = due < build.today and build.random.random() < (0.8 if due > build.today - dt.timedelta(days=60) else 1)
         build.summary.overdue_actions += due < build.today and not done
         referral.actions.append(
             MaracAction(
