@@ -11,10 +11,12 @@ import typer
 from rich.table import Table
 
 from wholeplace.cases.checklists import read_answers_file, score
+from wholeplace.cases.rights_cli import retention_app
 from wholeplace.cli_support import out, read_text, refuse
 from wholeplace.problems import InvalidInput
 
 cases_app = typer.Typer(help="Casework: risk checklists, retention.", no_args_is_help=True)
+cases_app.add_typer(retention_app, name="retention")
 
 
 class Format(StrEnum):

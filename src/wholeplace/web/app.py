@@ -21,6 +21,8 @@ from wholeplace.funds.routes import pages as funds_pages
 from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
+from wholeplace.sharing.routes import api as sharing_api
+from wholeplace.sharing.routes import pages as sharing_pages
 from wholeplace.web import audit_page, charts, errors, sections
 from wholeplace.web.limits import BodyLimit
 from wholeplace.web.security import SecurityMiddleware
@@ -57,11 +59,13 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         decisions_pages,
         business_cases_pages,
         cases_pages,
+        sharing_pages,
         charts.pages,
         sections.pages,
         audit_page.pages,
     ):
         app.include_router(router)
-    for router in (auth_api, partners_api, funds_api, decisions_api, business_cases_api, cases_api, audit_page.api):
+    api_routers = (auth_api, partners_api, funds_api, decisions_api, business_cases_api, cases_api, sharing_api)
+    for router in (*api_routers, audit_page.api):
         app.include_router(router, prefix="/api/v1")
     return app
