@@ -133,3 +133,19 @@ def test_the_assessments_api_scores_lists_and_refuses_unknown_questions(
         bad.json()["error"]["problems"][0]["message"] == "There is no question 25: the checklist has questions 1 to 24"
     )
     assert client.get("/api/v1/assessments", headers=headers).json()["total"] == 1
+
+
+def test_the_family_needs_assessment_is_offered_and_scored_on_the_same_form(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    case, person, _ = case_for_north(sessions)
+    sign_in(client, "north@council.example")
+    form = client.get(f"/cases/{case}/assessments/new?checklist=family-needs")
+    assert form.status_code == 200 and "Family needs assessment for case" in form.text
+    assert "Use the SafeLives Dash risk identification checklist instead" in form.text
+    data = {"csrf_token": client.cookies["wholeplace_csrf"], "person_id": str(person), "checklist": "family-needs"}
+    data |= {f"q{n}": "yes" if n <= 7 else "no" for n in range(1, 13)}
+    scored = client.post(f"/cases/{case}/assessments/new", data=data)
+    assert scored.status_code == 200, scored.text[:300]
+    assert "7 of 12 questions answered yes: 7 or more is high" in scored.text
+    assert "MARAC referral criteria" not in scored.text

@@ -10,7 +10,8 @@ from wholeplace.auth.actor import Actor
 from wholeplace.business_dates import today
 from wholeplace.cases import assessments, casework, marac
 from wholeplace.cases.access import checked_case
-from wholeplace.cases.checklists import checklist_named
+from wholeplace.cases.checklists import Checklist, available_checklists, checklist_named
+from wholeplace.cases.model import Case, CaseKind
 from wholeplace.cases.schemas import AssessmentIn, AssessmentOut
 from wholeplace.paging import PageOut
 from wholeplace.partners import service as partners_service
@@ -24,6 +25,7 @@ from wholeplace.web.templating import error_summary, render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["casework"])
 DASH = "dash-ric"
+FAMILY_NEEDS = "family-needs"
 
 
 @api.get("/assessments", response_model=PageOut[AssessmentOut])
@@ -177,8 +179,17 @@ def add_action(
 
 
 @pages.get("/cases/{case_id}/assessments/new", response_class=HTMLResponse)
-def new_assessment_page(request: Request, session: DbSession, actor: PageActor, case_id: RecordId) -> HTMLResponse:
-    return _assessment_form(request, session, actor, case_id, {})
+def new_assessment_page(
+    request: Request, session: DbSession, actor: PageActor, case_id: RecordId, checklist: str | None = None
+) -> HTMLResponse:
+    return _assessment_form(request, session, actor, case_id, {"checklist": checklist or ""})
+
+
+def _checklist_for(case: Case, asked: str) -> Checklist:
+    """The checklist asked for by name, or the one that fits the case: family needs for a family, else Dash."""
+    if asked in available_checklists():
+        return available_checklists()[asked]
+    return checklist_named(FAMILY_NEEDS if case.kind is CaseKind.FAMILY else DASH)
 
 
 def _assessment_form(
@@ -192,7 +203,7 @@ def _assessment_form(
     case, _ = checked_case(
         session, actor, case_id, Purpose.RISK_ASSESSMENT, Operation.WRITE, DataCategory.RISK, record_type="assessment"
     )
-    checklist = checklist_named(DASH)
+    checklist = _checklist_for(case, values.get("checklist", ""))
     ids = {f"question {number}": f"q{number}" for number in checklist.questions} | {"answers": "q1"}
     context = error_summary(problems.problems, ids) if problems else {}
     if problems:
@@ -201,9 +212,10 @@ def _assessment_form(
         request,
         "cases/assessment_form.html",
         {
-            "title": f"Risk checklist for case {case.reference}",
+            "title": f"{checklist.title} for case {case.reference}",
             "case": case,
             "checklist": checklist,
+            "others": [other for other in available_checklists().values() if other.id != checklist.id],
             "values": values,
             **context,
         },
@@ -215,14 +227,15 @@ def _assessment_form(
 def record(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: RecordId) -> Response:
     values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
     try:
-        person_id, answers, callouts = _checklist_answers(form)
+        checklist = checklist_named(values.get("checklist", DASH))
+        person_id, answers, callouts = _checklist_answers(form, checklist)
         with session.begin_nested():
             assessment, _marac_referral = assessments.record_assessment(
                 session,
                 actor,
                 case_id,
                 person_id,
-                DASH,
+                checklist.id,
                 answers,
                 police_callouts_12_months=callouts,
                 judgement=values.get("judgement") or None,
@@ -233,14 +246,14 @@ def record(request: Request, session: DbSession, actor: PageActor, form: Checked
     return RedirectResponse(f"/cases/{case_id}/assessments/{assessment.id}", status_code=303)
 
 
-def _checklist_answers(form: FormData) -> tuple[int, dict[int, str], int | None]:
+def _checklist_answers(form: FormData, checklist: Checklist) -> tuple[int, dict[int, str], int | None]:
     problems = []
     person = str(form.get("person_id", ""))
     if not person.isdigit() or len(person) > 9:
         problems.append(Problem("person_id", "Choose who the checklist is about"))
     answers = {}
     missing = []
-    for number in checklist_named(DASH).questions:
+    for number in checklist.questions:
         answer = str(form.get(f"q{number}", ""))
         if answer:
             answers[number] = answer
@@ -266,14 +279,15 @@ def assessment_page(
 ) -> HTMLResponse:
     assessment, case = assessments.get_assessment(session, actor, assessment_id)
     referral = next((r for r in marac.referrals_of_case(session, case) if r.assessment_id == assessment.id), None)
+    checklist = checklist_named(assessment.checklist)
     return render(
         request,
         "cases/assessment.html",
         {
-            "title": f"Risk checklist for case {case.reference}",
+            "title": f"{checklist.title} for case {case.reference}",
             "case": case,
             "assessment": assessment,
-            "checklist": checklist_named(assessment.checklist),
+            "checklist": checklist,
             "answers": assessments.answers_of(assessment),
             "reasons": assessments.reasons_of(assessment),
             "person": next(m.person for m in case.members if m.person_id == assessment.person_id),
