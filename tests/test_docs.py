@@ -33,7 +33,7 @@ def test_the_readme_demo_sign_ins_are_the_ones_the_demo_creates() -> None:
     from wholeplace.demo.load import demo_users
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    from wholeplace.demo.cohort import PASSWORD, SIGN_INS
+    from wholeplace.demo.cohort_place import PASSWORD, SIGN_INS
 
     users = {user.email: user.password for user in demo_users(dict.fromkeys(Role, "GB-LAE-ESS"))}
     users |= {sign_in.email: PASSWORD for sign_in in SIGN_INS}  # the caseworkers of the synthetic cohort

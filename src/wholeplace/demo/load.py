@@ -15,8 +15,9 @@ from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
 from wholeplace.demo.business_cases import load_demo_business_cases
-from wholeplace.demo.cohort import PASSWORD as COHORT_PASSWORD
-from wholeplace.demo.cohort import SIGN_INS, load_cohort
+from wholeplace.demo.cohort import load_cohort
+from wholeplace.demo.cohort_place import PASSWORD as COHORT_PASSWORD
+from wholeplace.demo.cohort_place import SIGN_INS
 from wholeplace.demo.funds import load_demo_funds
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
