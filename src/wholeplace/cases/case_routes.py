@@ -60,7 +60,9 @@ def casework_home(
     request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: PageNumber = 1
 ) -> HTMLResponse:
     teams = casework.my_teams(session, actor)
-    found = casework.caseload(session, actor, page=page, page_size=settings.page_size) if teams else None
+    # Only key workers and team managers read a caseload by name; anyone else would be refused every row of it.
+    caseworker = bool(actor.roles & access.CASEWORK_ROLES)
+    found = casework.caseload(session, actor, page=page, page_size=settings.page_size) if teams and caseworker else None
     gateways = [team for team in teams if team.is_gateway]
     return render(
         request,
@@ -70,7 +72,8 @@ def casework_home(
             "teams": teams,
             "found": found,
             "gateways": [(team, gateway.waiting_count(session, team.id)) for team in gateways],
-            "can_refer": bool(actor.roles & access.CASEWORK_ROLES),
+            "can_refer": caseworker,
+            "is_analyst": Role.ANALYST in actor.roles and not caseworker,
             "is_admin": Role.ADMIN in actor.roles,
             "synthetic": casework.holds_synthetic_people(session),
         },

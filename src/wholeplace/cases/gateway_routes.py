@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
+from wholeplace.business_dates import LONDON
 from wholeplace.cases import casework, gateway
-from wholeplace.cases.access import checked_referral
+from wholeplace.cases.access import checked_referral, referral_scope
 from wholeplace.cases.model import CaseKind, CaseRole, CaseStatus, ReferralConsent, ScreeningOutcome, Sex, Urgency
-from wholeplace.cases.people import PersonDetails
+from wholeplace.cases.people import PersonDetails, checked_details
 from wholeplace.cases.schemas import QueueItemOut, ReferralIn, ReferralOut, ScreeningIn
 from wholeplace.paging import PageOut
 from wholeplace.partners.model import Organisation, Team, TeamMember
+from wholeplace.plain_text import clean_name
 from wholeplace.problems import InvalidInput, Problem
 from wholeplace.sharing import access
-from wholeplace.sharing.model import Operation, Purpose
+from wholeplace.sharing.model import DataCategory, Operation, Purpose
 from wholeplace.web.date_boxes import date_from_boxes
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
 from wholeplace.web.params import PageNumber, PageSize, RecordId
@@ -89,7 +94,37 @@ def refer(request: Request, session: DbSession, actor: PageActor, form: CheckedF
             referral = gateway.record_referral(session, actor, details)
     except InvalidInput as error:
         return _referral_form(request, values, error)
-    return RedirectResponse(f"/cases/referrals/{referral.id}?sent=1", status_code=303)
+    # A partner outside the gateway's organisation may send a referral but not read it back (the gateway holds it
+    # from now on), so they get a confirmation that reads nothing; evaluate only routes, the page's read is audited.
+    readable = access.evaluate(
+        session, actor, referral_scope(referral, DataCategory.IDENTITY), Purpose.SAFEGUARDING, Operation.READ
+    )
+    if readable.allowed:
+        return RedirectResponse(f"/cases/referrals/{referral.id}?sent=1", status_code=303)
+    sent = urlencode({"reference": referral.reference, "urgency": referral.urgency.value})
+    return RedirectResponse(f"/cases/referrals/sent?{sent}", status_code=303)
+
+
+@pages.get("/cases/referrals/sent", response_class=HTMLResponse)
+def referral_sent(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    reference: Annotated[str, Query(pattern=r"^REF-\d{4}-\d{6}$")],
+    urgency: Urgency,
+) -> HTMLResponse:
+    """The confirmation for a referrer: the reference and when it will be screened, nothing read from the record."""
+    in_gateway = bool(access.team_ids(session, actor) & {team.id for team in gateway.gateway_teams(session)})
+    return render(
+        request,
+        "cases/referral_sent.html",
+        {
+            "title": "Referral sent",
+            "reference": reference,
+            "hours": gateway.SCREENING_TARGET_HOURS[urgency],
+            "in_gateway": in_gateway,
+        },
+    )
 
 
 def _referral_details(values: dict[str, str], own_identifier: str | None) -> gateway.ReferralDetails:
@@ -99,42 +134,57 @@ def _referral_details(values: dict[str, str], own_identifier: str | None) -> gat
     except InvalidInput as error:
         problems += error.problems
         born = None
-    choices = {"consent": ReferralConsent, "urgency": Urgency}
     chosen = {}
-    for field, enum in choices.items():
+    for field, enum, message in (
+        ("consent", ReferralConsent, "Say whether the person consented to the referral"),
+        ("urgency", Urgency, "Choose how urgent the referral is"),
+    ):
         try:
             chosen[field] = enum(values[field])
         except ValueError:
-            problems.append(Problem(field, f"Choose the {field} of the referral"))
-    if problems:
-        raise InvalidInput(problems)
+            problems.append(Problem(field, message))
     references = {own_identifier: values["reference"]} if values["reference"] and own_identifier else {}
+    person = PersonDetails(
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        other_names=values["other_names"],
+        date_of_birth=born,
+        sex=Sex(values["sex"]) if values["sex"] in Sex._value2member_map_ else Sex.NOT_KNOWN,
+        address=values["address"],
+        postcode=values["postcode"],
+        telephone=values["telephone"],
+        email=values["email"],
+        references=references,
+    )
+    if problems:
+        # The service is not reached, so ask its checks of the person too: the user sees every problem at once.
+        problems += checked_details(person, prefix="person.")[1]
+        problems += clean_name(values["referrer"], where="referrer", label="Referrer", max_length=200)[1]
+        if not values["reason"]:
+            problems.append(Problem("reason", "Enter the reason for the referral"))
+        raise InvalidInput(problems)
     return gateway.ReferralDetails(
         referrer=values["referrer"],
         reason=values["reason"],
         concerns=values["concerns"],
         consent=chosen["consent"],
         urgency=chosen["urgency"],
-        person=PersonDetails(
-            given_name=values["given_name"],
-            family_name=values["family_name"],
-            other_names=values["other_names"],
-            date_of_birth=born,
-            sex=Sex(values["sex"]) if values["sex"] in Sex._value2member_map_ else Sex.NOT_KNOWN,
-            address=values["address"],
-            postcode=values["postcode"],
-            telephone=values["telephone"],
-            email=values["email"],
-            references=references,
-        ),
+        person=person,
     )
 
 
+def _form_field(where: str) -> str:
+    """The form's field for a problem: the service names person fields "person.x" and references by partner."""
+    where = where.removeprefix("person.")
+    return "reference" if where.startswith("references") else where
+
+
+# Where the error summary links for fields whose first input is not named after the field.
+FIRST_INPUT = {"date_of_birth": "date_of_birth-day"}
+
+
 def _referral_form(request: Request, values: dict[str, str], problems: InvalidInput | None = None) -> HTMLResponse:
-    fields = {f"person.{name}": name for name in PERSON_FIELDS} | {"person.date_of_birth": "date_of_birth-day"}
-    context = error_summary(problems.problems, fields) if problems else {}
-    if problems:  # the service names person fields "person.x"; the form's ids are "x"
-        context["errors"] = {key.removeprefix("person."): value for key, value in context["errors"].items()}
+    found = [Problem(_form_field(problem.where), problem.message) for problem in problems.problems] if problems else []
     return render(
         request,
         "cases/referral_new.html",
@@ -144,9 +194,9 @@ def _referral_form(request: Request, values: dict[str, str], problems: InvalidIn
             "consents": [choice.value for choice in ReferralConsent],
             "urgencies": [(u.value, gateway.SCREENING_TARGET_HOURS[u]) for u in Urgency],
             "sexes": [sex.value for sex in Sex],
-            **context,
+            **(error_summary(found, FIRST_INPUT) if found else {}),
         },
-        status_code=422 if problems else 200,
+        status_code=422 if found else 200,
     )
 
 
@@ -155,7 +205,7 @@ def queue_page(
     request: Request, session: DbSession, actor: PageActor, settings: AppSettings, page: PageNumber = 1
 ) -> HTMLResponse:
     found = gateway.queue(session, actor, page=page, page_size=settings.page_size)
-    return render(request, "cases/queue.html", {"title": "Gateway queue", "found": found})
+    return render(request, "cases/queue.html", {"title": "Gateway queue", "found": found, "london": LONDON})
 
 
 @pages.get("/cases/referrals/{referral_id}", response_class=HTMLResponse)
@@ -204,6 +254,7 @@ def _referral_page(
             "values": values,
             "sent": request.query_params.get("sent") == "1",
             "open_status": CaseStatus.OPEN,
+            "london": LONDON,
             **context,
         },
         status_code=422 if problems else 200,
