@@ -112,6 +112,7 @@ class CaseOut(BaseModel):
 
     @classmethod
     def of(cls, case: Case, *, pseudonymised: bool = False) -> CaseOut:
+        """Pseudonymised: no names of the people or the key worker, and no free text."""
         return cls(
             id=case.id,
             reference=case.reference,
@@ -122,7 +123,7 @@ class CaseOut(BaseModel):
             key_worker=None if pseudonymised or case.key_worker is None else case.key_worker.name,
             opened_on=case.opened_on,
             closed_on=case.closed_on,
-            closed_reason=case.closed_reason,
+            closed_reason="" if pseudonymised else case.closed_reason,  # free text may name people
             members=[
                 MemberOut(role=m.role.value, person=PersonOut.of(m.person, pseudonymised=pseudonymised))
                 for m in case.members
