@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from wholeplace.auth import service as auth_service
 from wholeplace.db import Base, make_engine, normalise_url, session_factory
 from wholeplace.migrate import upgrade
 from wholeplace.models import import_all_models
@@ -26,6 +28,9 @@ from wholeplace.settings import Settings
 from wholeplace.web.app import create_app
 
 import_all_models()
+# Sign-ins and new users hash passwords with argon2's cheapest parameters here: at the service's full cost,
+# the 7 users of each casework test's place took 3 s to hash. What is tested (which hash matches) is the same.
+auth_service.PASSWORDS.use(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("WHOLEPLACE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

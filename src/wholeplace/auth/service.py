@@ -24,9 +24,21 @@ from wholeplace.plain_text import clean_name
 from wholeplace.problems import Conflict, InvalidInput, NotFound, NotSignedIn, Problem
 from wholeplace.settings import Settings
 
-_hasher = PasswordHasher()
-# Checked against when the email is unknown, so that a wrong email costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+class PasswordHashing:
+    """The process's argon2 hasher (argon2-cffi's defaults, RFC 9106's second recommended option) and a hash to
+    check against when the email is unknown, so that a wrong email costs the same time as a wrong password."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.use(hasher)
+
+    def use(self, hasher: PasswordHasher) -> None:
+        """Hash with other parameters from now on (tests use argon2's cheapest, to spend their time on tests)."""
+        self.hasher = hasher
+        self.dummy_hash = hasher.hash("not a password anyone has")
+
+
+PASSWORDS = PasswordHashing(PasswordHasher())
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "wp_"
@@ -79,7 +91,7 @@ def create_user(
         email=email,
         name=name,
         organisation_id=organisation.id,
-        password_hash=_hasher.hash(password),
+        password_hash=PASSWORDS.hasher.hash(password),
         role_rows=[UserRole(role=role) for role in sorted(set(role_values))],
     )
     session.add(user)
@@ -120,7 +132,7 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
     refused = SignInResult(None, refusal_message(settings))
     user = session.scalar(select(User).where(User.email == email).with_for_update(of=User))
     if user is None:
-        _password_matches(_DUMMY_HASH, password)
+        _password_matches(PASSWORDS.dummy_hash, password)
         audit.record(
             session, Actor.anonymous(email or "anonymous"), "sign_in", outcome=Outcome.REFUSED, reason="unknown email"
         )
@@ -139,8 +151,8 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
     else:
         user.failed_sign_ins = 0
         user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        if PASSWORDS.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = PASSWORDS.hasher.hash(password)
         audit.record(session, actor, "sign_in", object_type="user", object_id=user.id)
         return SignInResult(user, "")
     audit.record(
@@ -159,7 +171,7 @@ def refusal_message(settings: Settings) -> str:
 
 def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return PASSWORDS.hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
