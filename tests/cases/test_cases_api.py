@@ -87,6 +87,7 @@ def test_refer_page_the_queue_screen_and_read_the_case(client: TestClient, sessi
     worker = headers["north"]
     case = client.get(f"/api/v1/cases/{case_id}", headers=worker)
     assert case.status_code == 200, case.text
+    assert case.headers["cache-control"] == "no-store"  # personal data: never kept by a browser or proxy
     found = case.json()
     assert (found["kind"], found["status"], found["team"], found["organisation"], found["key_worker"]) == (
         "domestic abuse victim",

@@ -46,7 +46,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.url.scheme == "https":
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.url.path.startswith(("/api/", "/assets/", "/static/")):
+        if not request.url.path.startswith(("/assets/", "/static/")):  # pages and API answers hold personal data
             response.headers.setdefault("Cache-Control", "no-store")
         if csrf_cookie is None:
             response.set_cookie(
