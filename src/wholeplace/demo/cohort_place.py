@@ -16,6 +16,7 @@ from wholeplace.auth.model import Role, User
 from wholeplace.cases.model import Intervention, InterventionKind, MaracMeeting
 from wholeplace.partners.model import Organisation, Team, TeamMember
 from wholeplace.sharing.model import AgreementParty, DataCategory, Purpose, SharingAgreement
+from wholeplace.sharing.rls import enter_organisation
 
 COUNTY, POLICE, PROBATION, HEALTH = (
     "GB-LAE-ESS",
@@ -139,18 +140,20 @@ SIGN_INS = (
         LOCALITIES,
     ),
     SignIn("iom", "iom.key.worker@demo.wholeplace.test", "Offender manager", PROBATION, Role.KEY_WORKER, ("iom",)),
+    SignIn("health", "hospital.idva@demo.wholeplace.test", "Hospital IDVA", HEALTH, Role.KEY_WORKER, ("health",)),
 )
 
 
 def teams_and_users(
     session: Session, actor: Actor, partners: dict[str, Organisation]
 ) -> tuple[dict[str, Team], dict[str, User]]:
-    """The gateway, three locality teams, the police's and probation's teams, and a caseworker for each."""
+    """The gateway, three locality teams, the police's, probation's and health's teams, and caseworkers for each."""
     county, police, probation = partners[COUNTY], partners[POLICE], partners[PROBATION]
     teams = {"gateway": Team(organisation_id=county.id, name="Gateway access team", is_gateway=True)}
     teams |= {name: Team(organisation_id=county.id, name=name) for name in LOCALITIES}
     teams["police"] = Team(organisation_id=police.id, name="Public protection unit")
     teams["iom"] = Team(organisation_id=probation.id, name="Integrated offender management team")
+    teams["health"] = Team(organisation_id=partners[HEALTH].id, name="Hospital IDVA service")
     session.add_all(teams.values())
     session.flush()
     users = {}
@@ -166,9 +169,8 @@ def teams_and_users(
         )
         users[sign_in.key] = user
         session.add_all(TeamMember(team_id=teams[team].id, user_id=user.id) for team in sign_in.teams)
-    for existing in session.scalars(
-        select(User).where(User.email.in_(["key.worker@demo.wholeplace.test", "team.manager@demo.wholeplace.test"]))
-    ):
+    police_caseworkers = ["key.worker@demo.wholeplace.test", "team.manager@demo.wholeplace.test"]
+    for existing in session.scalars(select(User).where(User.email.in_(police_caseworkers)).order_by(User.email)):
         session.add(TeamMember(team_id=teams["police"].id, user_id=existing.id))  # the demo's police caseworkers
         users.setdefault("police", existing)
     session.flush()
@@ -236,6 +238,7 @@ def catalogue(session: Session, partners: dict[str, Organisation]) -> list[tuple
 
 def meetings(session: Session, county: Organisation, today: dt.date) -> list[MaracMeeting]:
     """A MARAC on the first Tuesday of each month, for the last year and the month ahead."""
+    enter_organisation(session, county.id)  # the meetings are the county's rows under row-level security
     made = []
     for months_back in range(12, -2, -1):
         month_index = today.year * 12 + today.month - 1 - months_back
