@@ -205,7 +205,7 @@ def _marac(
 
 def plan(build: Builder, case: NewCase, goals: Sequence[tuple[str, tuple[tuple[str, str, str], ...]]] = ()) -> None:
     """The single plan: its kind's goals (and any given), actions owned by named agencies, and a review."""
-    created = build.at(case.opened, 14)
+    created, recent = build.at(case.opened, 14), build.today - dt.timedelta(days=60)
     for description, actions in (*PLANS[case.kind], *goals):
         goal = build.rows.add(
             case.partner,
@@ -217,7 +217,8 @@ def plan(build: Builder, case: NewCase, goals: Sequence[tuple[str, tuple[tuple[s
         )
         for agency, text, owner in actions:
             due = case.opened + dt.timedelta(days=build.random.randint(7, 60))
-            done = case.closed or (due < build.today and build.random.random() < 0.9)
+            # older actions are all done; some of those due in the last two months are not yet (overdue)
+            done = case.closed or (due < build.today and build.random.random() < (0.8 if due > recent else 1))
             build.rows.add(
                 case.partner,
                 "plan_actions",
