@@ -263,13 +263,6 @@ def test_axe_finds_no_violations_on_the_way(journey: Journey, name: str) -> None
     assert violations == [], f"axe-core on the {name} page:\n{describe(violations)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # only the wrong boxes: a journey that never reached the plan fails this test outright
-    reason="plan.html passes v.get('goal'), v.get('description') and v.get('summary') (lines 52, 102, 139) to "
-    "govukTextarea, which prints None as the text 'None': the plan's empty boxes read 'None', and pressing "
-    "'Add goal' sends 'None' as the goal",
-)
 def test_the_plans_empty_boxes_are_empty_after_saving_an_action(journey: Journey) -> None:
     if "plan" not in journey.visited:
         pytest.fail(f"The journey stopped before the plan {journey.stopped}")
