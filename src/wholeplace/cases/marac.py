@@ -14,6 +14,7 @@ from wholeplace import audit
 from wholeplace.auth.actor import Actor
 from wholeplace.business_dates import today
 from wholeplace.cases.access import case_scope, checked_case
+from wholeplace.cases.checklists import available_checklists
 from wholeplace.cases.model import (
     ActionStatus,
     Assessment,
@@ -77,7 +78,7 @@ def referral_summary(case: Case, assessment: Assessment) -> str:
     """What the MARAC needs to know, carried over from the case and the checklist so that nothing is re-keyed."""
     lines = (
         f"{case.reference}: {case.kind.value} case held by {case.team.name}, {case.organisation.name}.",
-        f"Risk checklist ({assessment.checklist}, {assessment.checklist_version}) on "
+        f"{_checklist_title(assessment.checklist)} ({assessment.checklist_version}) on "
         f"{assessment.assessed_at:%d %B %Y}: {assessment.yes_count} answered yes, level {assessment.level}.",
         f"Police call-outs in the last 12 months: {assessment.police_callouts_12_months}."
         if assessment.police_callouts_12_months is not None
@@ -86,6 +87,11 @@ def referral_summary(case: Case, assessment: Assessment) -> str:
         case.summary,
     )
     return "\n".join(line for line in lines if line)
+
+
+def _checklist_title(checklist_id: str) -> str:
+    known = available_checklists().get(checklist_id)
+    return known.title if known else checklist_id
 
 
 def last_referral(session: Session, person_id: int, *, before: dt.date) -> MaracReferral | None:
