@@ -13,7 +13,7 @@ from wholeplace.audit import unit_of_work
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cases import gateway
-from wholeplace.cases.model import Assessment, CaseKind, ScreeningOutcome
+from wholeplace.cases.model import Assessment, CaseKind, MaracAction, ScreeningOutcome
 
 
 def case_for_north(sessions: sessionmaker[Session]) -> tuple[int, int, str]:
@@ -89,8 +89,55 @@ def test_a_checklist_that_meets_marac_shows_the_prefilled_referral_and_takes_act
             "due_on-year": "2020",
         },
     )
-    assert action.status_code == 200 and "Synthetic Constabulary (PC Owner): Flag the address" in action.text
-    assert "Overdue" in client.get("/cases/marac").text
+    assert action.status_code == 200
+    row = action.text.split('<td class="govuk-table__cell">Synthetic Constabulary</td>')[1].split("</tr>")[0]
+    assert "PC Owner" in row and "Flag the address" in row and "01 January 2020" in row and "Overdue" in row
+    overdue = client.get("/cases/marac").text.split("Overdue actions on your teams")[1].split("Meetings")[0]
+    assert "North locality team" in overdue and "Synthetic Constabulary (PC Owner): Flag the address" in overdue
+    agenda = client.get(f"/cases/marac/{meeting_id}").text
+    assert "1 action agreed, 1 overdue." in agenda
+    by_agency = agenda.split("Actions by agency")[1]
+    assert "Synthetic Constabulary (1)" in by_agency and "Flag the address" in by_agency and "Overdue" in by_agency
+    action_id = action.text.split(f"/cases/marac/referrals/{referral_link}/actions/")[1].split("/")[0]
+    done = client.post(
+        f"/cases/marac/referrals/{referral_link}/actions/{action_id}/done",
+        data={"csrf_token": client.cookies["wholeplace_csrf"]},
+    )
+    assert done.status_code == 200 and "Mark done" not in done.text and "Done " in done.text
+    assert "Overdue actions" not in client.get("/cases/marac").text
+
+
+def test_an_action_for_an_unknown_agency_gets_the_error_summary_and_nothing_is_stored(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    case, person, _ = case_for_north(sessions)
+    sign_in(client, "north@council.example")
+    scored = client.post(f"/cases/{case}/assessments/new", data=answered(client, person, 14))
+    assert "This meets the MARAC referral criteria: visible high risk." in scored.text
+    referral = scored.text.split('href="/cases/marac/referrals/')[1].split('"')[0]
+    prefilled = client.get(f"/cases/marac/referrals/{referral}").text
+    assert "14 answered yes, level high.</p>" in prefilled and "dash-ric" not in prefilled
+    refused = client.post(
+        f"/cases/marac/referrals/{referral}/actions",
+        data={
+            "csrf_token": client.cookies["wholeplace_csrf"],
+            "agency": "Ministry of Magic",
+            "owner": "A Wizard",
+            "description": "Nothing",
+            "due_on-day": "1",
+            "due_on-month": "1",
+            "due_on-year": "2030",
+        },
+    )
+    assert refused.status_code == 422
+    assert "govuk-error-summary" in refused.text and 'href="#agency"' in refused.text
+    assert "There is no partner called &#39;Ministry of Magic&#39;" in refused.text
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(MaracAction)) == 0
+    standard = client.post(f"/cases/{case}/assessments/new", data=answered(client, person, 9))
+    assert standard.status_code == 200 and "MARAC referral criteria" not in standard.text
+    assessment = str(standard.url).rsplit("/", 1)[1]
+    assert client.get(f"/cases/{case + 1}/assessments/{assessment}").status_code == 404
 
 
 def test_a_checklist_with_a_missing_answer_gets_the_error_summary_and_nothing_is_stored(

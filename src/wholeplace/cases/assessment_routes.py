@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from wholeplace.auth.actor import Actor
-from wholeplace.business_dates import today
+from wholeplace.business_dates import LONDON, today
 from wholeplace.cases import assessments, casework, marac
 from wholeplace.cases.access import checked_case
 from wholeplace.cases.checklists import Checklist, available_checklists, checklist_named
@@ -15,7 +15,7 @@ from wholeplace.cases.model import Case, CaseKind
 from wholeplace.cases.schemas import AssessmentIn, AssessmentOut
 from wholeplace.paging import PageOut
 from wholeplace.partners import service as partners_service
-from wholeplace.problems import InvalidInput, Problem
+from wholeplace.problems import InvalidInput, NotFound, Problem
 from wholeplace.sharing.model import DataCategory, Operation, Purpose
 from wholeplace.web.date_boxes import date_from_boxes
 from wholeplace.web.deps import ApiActor, AppSettings, CheckedForm, DbSession, PageActor
@@ -106,7 +106,13 @@ def meeting_page(request: Request, session: DbSession, actor: PageActor, meeting
     return render(
         request,
         "cases/marac_meeting.html",
-        {"title": f"MARAC on {meeting.held_on:%d %B %Y}", "meeting": meeting, "listed": listed, "today": today()},
+        {
+            "title": f"MARAC on {meeting.held_on:%d %B %Y}",
+            "meeting": meeting,
+            "listed": listed,
+            "by_agency": marac.actions_by_agency(listed),
+            "today": today(),
+        },
     )
 
 
@@ -175,6 +181,23 @@ def add_action(
             marac.record_action(session, actor, referral_id, details)
     except InvalidInput as error:
         return _marac_referral_page(request, session, actor, referral_id, values, error)
+    return RedirectResponse(f"/cases/marac/referrals/{referral_id}", status_code=303)
+
+
+@pages.post("/cases/marac/referrals/{referral_id}/actions/{action_id}/done", response_model=None)
+def action_done(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    form: CheckedForm,
+    referral_id: RecordId,
+    action_id: RecordId,
+) -> Response:
+    try:
+        with session.begin_nested():
+            marac.complete_action(session, actor, action_id, of_referral=referral_id)
+    except InvalidInput as error:
+        return _marac_referral_page(request, session, actor, referral_id, {}, error)
     return RedirectResponse(f"/cases/marac/referrals/{referral_id}", status_code=303)
 
 
@@ -278,6 +301,8 @@ def assessment_page(
     request: Request, session: DbSession, actor: PageActor, case_id: RecordId, assessment_id: RecordId
 ) -> HTMLResponse:
     assessment, case = assessments.get_assessment(session, actor, assessment_id)
+    if case.id != case_id:
+        raise NotFound(f"Case {case_id} has no assessment {assessment_id}")
     referral = next((r for r in marac.referrals_of_case(session, case) if r.assessment_id == assessment.id), None)
     checklist = checklist_named(assessment.checklist)
     return render(
@@ -292,5 +317,6 @@ def assessment_page(
             "reasons": assessments.reasons_of(assessment),
             "person": next(m.person for m in case.members if m.person_id == assessment.person_id),
             "marac_referral": referral,
+            "london": LONDON,
         },
     )

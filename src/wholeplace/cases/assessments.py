@@ -40,12 +40,15 @@ def record_assessment(
     case, _ = checked_case(
         session, actor, case_id, Purpose.RISK_ASSESSMENT, Operation.WRITE, DataCategory.RISK, record_type="assessment"
     )
-    checklist = checklist_named(checklist_id)
     reason, problems = clean_free_text(
         judgement_reason, where="judgement_reason", label="Reason for the judgement", max_length=5000
     )
     if person_id not in {member.person_id for member in case.members}:
         problems.append(Problem("person_id", f"That person is not in case {case.reference}"))
+    try:
+        checklist = checklist_named(checklist_id)
+    except InvalidInput as unknown:
+        raise InvalidInput(problems + unknown.problems) from None  # nothing to score the answers against
     try:
         result = score(checklist, Answers(dict(answers), police_callouts_12_months, judgement or None, reason))
     except InvalidInput as refused:

@@ -5,6 +5,7 @@ meetings with their list of cases, and each agency's actions with owners and due
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -42,24 +43,26 @@ def year_before(day: dt.date) -> dt.date:
 def refer_to_marac(
     session: Session, actor: Actor, case: Case, assessment: Assessment, criteria: tuple[str, ...]
 ) -> MaracReferral:
-    """A MARAC referral written from the assessment and the case (its access was decided by the caller)."""
+    """A MARAC referral written from the assessment and the case; the referral is a record of its own, so writing
+    it is an access decision of its own (for the MARAC purpose), after the caller's on the assessment."""
     referred_on = today()
     previous = last_referral(session, assessment.person_id, before=referred_on)
     is_repeat = previous is not None and previous.referred_on > year_before(referred_on)
-    summary = referral_summary(case, assessment)
     referral = MaracReferral(
         case_id=case.id,
         person_id=assessment.person_id,
         assessment_id=assessment.id,
         referred_on=referred_on,
         criteria="\n".join(criteria),
-        summary=summary,
+        summary=referral_summary(case, assessment),
         is_repeat=is_repeat,
         previous_referral_id=previous.id if is_repeat and previous else None,
         referred_by=actor.label,
     )
     session.add(referral)
     session.flush()
+    scope = case_scope(case, DataCategory.RISK, record_type="marac_referral", record_id=referral.id)
+    access.require(session, actor, scope, Purpose.MARAC, Operation.WRITE)
     audit.record(
         session,
         actor,
@@ -75,23 +78,26 @@ def refer_to_marac(
 
 
 def referral_summary(case: Case, assessment: Assessment) -> str:
-    """What the MARAC needs to know, carried over from the case and the checklist so that nothing is re-keyed."""
-    lines = (
+    """What the MARAC needs to know, one sentence a line, carried over from the case and the checklist so that
+    nothing is re-keyed: the case, the checklist by its title with the yes count and level, the call-outs, the
+    reasons the level and the criteria were met, and the case's own summary."""
+    shipped = available_checklists().get(assessment.checklist)
+    title = shipped.title if shipped else assessment.checklist  # a checklist no longer shipped keeps its id
+    lines = [
         f"{case.reference}: {case.kind.value} case held by {case.team.name}, {case.organisation.name}.",
-        f"{_checklist_title(assessment.checklist)} ({assessment.checklist_version}) on "
-        f"{assessment.assessed_at:%d %B %Y}: {assessment.yes_count} answered yes, level {assessment.level}.",
-        f"Police call-outs in the last 12 months: {assessment.police_callouts_12_months}."
-        if assessment.police_callouts_12_months is not None
-        else "",
-        f"Professional judgement: {assessment.judgement_reason}" if assessment.judgement_reason else "",
-        case.summary,
-    )
-    return "\n".join(line for line in lines if line)
+        f"{title} ({assessment.checklist_version}) on {assessment.assessed_at:%d %B %Y}: "
+        f"{assessment.yes_count} answered yes, level {assessment.level}.",
+    ]
+    if assessment.police_callouts_12_months is not None:
+        lines.append(f"Police call-outs in the last 12 months: {assessment.police_callouts_12_months}.")
+    lines += [_sentence(reason) for reason in json.loads(assessment.reasons or "[]")]
+    if case.summary:
+        lines.append(case.summary)
+    return "\n".join(lines)
 
 
-def _checklist_title(checklist_id: str) -> str:
-    known = available_checklists().get(checklist_id)
-    return known.title if known else checklist_id
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def last_referral(session: Session, person_id: int, *, before: dt.date) -> MaracReferral | None:
@@ -177,8 +183,9 @@ def get_meeting(
 def add_to_meeting(session: Session, actor: Actor, referral_id: int, meeting_id: int) -> MaracReferral:
     referral, _case = _writable_referral(session, actor, referral_id)
     meeting = session.get(MaracMeeting, meeting_id)
-    if meeting is None:
-        raise InvalidInput([Problem("meeting_id", f"There is no MARAC meeting {meeting_id}")])
+    # the same meetings the actor is shown (row-level security hides the others on PostgreSQL, this on SQLite)
+    if meeting is None or meeting.organisation_id != actor.organisation_id:
+        raise InvalidInput([Problem("meeting_id", f"There is no MARAC meeting {meeting_id} of your organisation")])
     referral.meeting_id = meeting.id
     session.flush()
     audit.record(
@@ -189,7 +196,7 @@ def add_to_meeting(session: Session, actor: Actor, referral_id: int, meeting_id:
 
 @dataclass(frozen=True)
 class ActionDetails:
-    agency: str  # the partner's identifier or name
+    agency: str | int  # the partner's identifier or name, or its id
     owner: str
     description: str
     due_on: dt.date | None
@@ -220,19 +227,34 @@ def record_action(session: Session, actor: Actor, referral_id: int, details: Act
     return action
 
 
-def find_agency(session: Session, name_or_identifier: str) -> Organisation | None:
-    text = " ".join(name_or_identifier.split())
+def find_agency(session: Session, agency: str | int) -> Organisation | None:
+    """The partner named by its id, identifier or name; None when there is no such partner."""
+    if isinstance(agency, int):
+        return session.get(Organisation, agency)
+    text = " ".join(agency.split())
     if not text:
         return None
     statement = select(Organisation).where((Organisation.identifier == text) | (Organisation.name == text))
     return session.scalars(statement.limit(1)).first()
 
 
-def complete_action(session: Session, actor: Actor, action_id: int, done_on: dt.date | None = None) -> MaracAction:
+def complete_action(
+    session: Session, actor: Actor, action_id: int, done_on: dt.date | None = None, *, of_referral: int | None = None
+) -> MaracAction:
+    """Mark an agency's action done (today unless told); only an open action can be. A page names the referral
+    the action was shown under (`of_referral`), and an action of another referral is not found there."""
+    rls.enter(session, actor)
     action = session.get(MaracAction, action_id)
-    if action is None:
+    if action is None or of_referral not in (None, action.marac_referral_id):
         raise NotFound(f"There is no MARAC action {action_id}")
     _writable_referral(session, actor, action.marac_referral_id)
+    problems = []
+    if action.status is not ActionStatus.OPEN:
+        problems.append(Problem("action", f"This action is already {action.status.value}"))
+    if done_on is not None and done_on > today():
+        problems.append(Problem("done_on", "The date it was done must be today or in the past"))
+    if problems:
+        raise InvalidInput(problems)
     action.status, action.done_on = ActionStatus.DONE, done_on or today()
     session.flush()
     audit.record(session, actor, "marac.action_done", object_type="marac_action", object_id=action.id)
@@ -257,15 +279,35 @@ def _writable_referral(session: Session, actor: Actor, referral_id: int) -> tupl
 
 
 def overdue_actions(session: Session, actor: Actor, team_id: int, on: dt.date | None = None) -> list[MaracAction]:
-    """Open MARAC actions past their due date on the cases of one of the actor's teams, oldest first."""
+    """Open MARAC actions past their due date on the cases of one of the actor's teams, the longest overdue first;
+    each listed action is an audited read."""
     rls.enter(session, actor)
     if team_id not in access.team_ids(session, actor):
         raise NotFound(f"You are not a member of team {team_id}")
-    statement = (
-        select(MaracAction)
+    rows = session.execute(
+        select(MaracAction, Case)
         .join(MaracReferral, MaracReferral.id == MaracAction.marac_referral_id)
         .join(Case, Case.id == MaracReferral.case_id)
         .where(Case.team_id == team_id, MaracAction.status == ActionStatus.OPEN, MaracAction.due_on < (on or today()))
         .order_by(MaracAction.due_on, MaracAction.id)
-    )
-    return list(session.scalars(statement))
+    ).all()
+    overdue = []
+    for action, case in rows:
+        scope = case_scope(case, DataCategory.RISK, record_type="marac_action", record_id=action.id)
+        access.require(session, actor, scope, Purpose.MARAC, Operation.READ)
+        overdue.append(action)
+    return overdue
+
+
+def actions_by_agency(
+    listed: list[tuple[MaracReferral, Case]],
+) -> list[tuple[Organisation, list[tuple[MaracAction, Case]]]]:
+    """A meeting's actions grouped by the agency that owns them (by name), each agency's soonest due first."""
+    grouped: dict[int, tuple[Organisation, list[tuple[MaracAction, Case]]]] = {}
+    for referral, case in listed:
+        for action in referral.actions:
+            grouped.setdefault(action.agency_id, (action.agency, []))[1].append((action, case))
+    return [
+        (agency, sorted(actions, key=lambda pair: (pair[0].due_on, pair[0].id)))
+        for agency, actions in sorted(grouped.values(), key=lambda group: group[0].name)
+    ]
