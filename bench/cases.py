@@ -3,9 +3,10 @@
 Run it with `.venv/bin/python bench/cases.py` (`--people`, `--cases`, `--seconds`, `--clients`, `--workers`;
 `--quick` for a small look). It makes a database of its own on the PostgreSQL server of
 WHOLEPLACE_BENCH_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/test), migrates it, and loads 200,000
-synthetic people and 50,000 cases in bulk across three teams of one council, with a key worker (and an API token)
-in each team. Then it serves the app with uvicorn on loopback twice, the same way each time but for the role it
-connects as:
+synthetic people and 50,000 cases (1 to 3 people, a plan action and an assessment each) in bulk across three
+locality teams of one council (which also has a gateway team; three partners own plan actions), with a key
+worker (and an API token) in each locality team. Then it serves the app with uvicorn on loopback twice, the same
+way each time but for the role it connects as:
 
 - row-level security **on**: a plain role made by `wholeplace db grant-app-role`, held to the policies;
 - row-level security **off**: the superuser `postgres`, which PostgreSQL exempts from every policy.
@@ -52,7 +53,8 @@ ADMIN_URL = os.environ.get("WHOLEPLACE_BENCH_ADMIN_URL", "postgresql://postgres@
 DATABASE = "wholeplace_bench_cases"
 APP_ROLE = "wholeplace_bench_app"
 TEAMS = 3
-console = Console()
+PARTNER_KINDS = (OrganisationKind.POLICE_FORCE, OrganisationKind.NHS, OrganisationKind.VOLUNTARY_SECTOR)
+console = Console(width=120)  # one line a row when piped to a file
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def create_database() -> None:
 
 
 def load(people: int, cases: int, seed: int) -> list[Worker]:
-    """People, cases and their members in bulk (COPY-speed multi-row inserts); one key worker per team."""
+    """A council (gateway and three locality teams) and three partners; people, cases, members, a plan action and an
+    assessment a case, in bulk with COPY; one key worker (with an API token) per locality team."""
     engine = make_engine(database_url("postgres"))
     upgrade(engine)
     sessions = session_factory(engine)
@@ -84,8 +87,13 @@ def load(people: int, cases: int, seed: int) -> list[Worker]:
         )
         session.add(council)
         session.flush()
+        partners = [
+            Organisation(identifier=f"XX-BENCH-{kind.name}", name=f"Bench {kind.label}", kind=kind)
+            for kind in PARTNER_KINDS
+        ]
         teams = [Team(organisation_id=council.id, name=f"Locality team {n + 1}") for n in range(TEAMS)]
-        session.add_all(teams)
+        gateway = Team(organisation_id=council.id, name="Early help gateway", is_gateway=True)
+        session.add_all([*partners, *teams, gateway])
         session.flush()
         users: list[User] = []
         for n, team in enumerate(teams):
@@ -103,6 +111,7 @@ def load(people: int, cases: int, seed: int) -> list[Worker]:
         session.flush()
         tokens = [auth_service.create_token(session, Actor.of(user), name="bench")[1] for user in users]
         council_id, team_ids = council.id, [team.id for team in teams]
+        agency_ids = [council.id, *(partner.id for partner in partners)]
     rng = random.Random(seed)
     started = time.perf_counter()
     with engine.begin() as connection:
@@ -152,11 +161,47 @@ def load(people: int, cases: int, seed: int) -> list[Worker]:
             first_person = cursor.fetchone()[0]
             cursor.execute("SELECT id, team_id FROM cases ORDER BY id")
             by_case = cursor.fetchall()
+            victims: list[int] = []
             with cursor.copy("COPY case_members (case_id, person_id, role) FROM STDIN") as copy:
                 for case_id, _team in by_case:
                     chosen = rng.sample(range(people), rng.randint(1, 3))
+                    victims.append(first_person + chosen[0])
                     for position, person in enumerate(chosen):
                         copy.write_row((case_id, first_person + person, "victim" if position == 0 else "child"))
+            # One plan action and one assessment a case, so the case tables (and their policies) are not empty.
+            now = dt.datetime.now(dt.UTC)
+            with cursor.copy(
+                "COPY plan_actions (case_id, agency_id, owner, description, due_on, status, created_by, created_at)"
+                " FROM STDIN"
+            ) as copy:
+                for case_id, _team in by_case:
+                    due = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 365))
+                    copy.write_row(
+                        (case_id, rng.choice(agency_ids), "Bench owner", "Bench action", due, "open", "bench", now)
+                    )
+            answers = json.dumps({str(n): "no" for n in range(1, 25)})
+            with cursor.copy(
+                "COPY assessments (case_id, person_id, checklist, checklist_version, answers, judgement_reason,"
+                " yes_count, computed_level, level, marac, reasons, assessed_by, assessed_at) FROM STDIN"
+            ) as copy:
+                for (case_id, _team), victim in zip(by_case, victims, strict=True):
+                    copy.write_row(
+                        (
+                            case_id,
+                            victim,
+                            "dash-ric",
+                            "2009",
+                            answers,
+                            "",
+                            0,
+                            "standard",
+                            "standard",
+                            False,
+                            "[]",
+                            "bench",
+                            now,
+                        )
+                    )
         connection.execute(text("ANALYZE"))
     console.print(f"Loaded {people:,} people and {cases:,} cases in {time.perf_counter() - started:.1f} s")
     with engine.begin() as connection:
