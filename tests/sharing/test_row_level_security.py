@@ -380,15 +380,6 @@ def test_the_superuser_skips_every_policy_so_the_app_must_not_connect_as_one(pg:
     assert tuple(app) == (False, False, True)  # the role grant_application_role made is bound by them
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="migration 0006's wholeplace_sees_organisation() judges an agreement's dates by current_date, the date "
-    "in the connection's TimeZone (UTC on a default server), while sharing.access judges them by the date in London "
-    "(business_dates.today). They disagree whenever the two dates differ: on a UTC server from 00:00 to 01:00 "
-    "London time in summer, on an agreement's first day the database hides what the service allows, and on the day "
-    "after its last it still shows the partner's rows. The policy could use (now() AT TIME ZONE 'Europe/London')::date",
-)
 def test_an_agreement_in_force_in_london_today_shows_the_partners_case_whatever_the_connections_time_zone(
     pg: Engine,
 ) -> None:
