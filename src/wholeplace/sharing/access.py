@@ -142,7 +142,7 @@ def _detail(scope: Scope, decision: AccessDecision) -> dict[str, object]:
 def evaluate(session: Session, actor: Actor, scope: Scope, purpose: Purpose, operation: Operation) -> AccessDecision:
     """The decision alone, without recording it (for `decide` and `require`)."""
     if purpose is Purpose.ANALYSIS:
-        return _analysis(actor, scope, operation)
+        return _analysis(session, actor, scope, operation)
     if purpose is Purpose.SUBJECT_ACCESS:
         return _subject_access(actor, scope, operation)
     if not actor.roles & CASEWORK_ROLES:
@@ -177,6 +177,18 @@ def evaluate(session: Session, actor: Actor, scope: Scope, purpose: Purpose, ope
 def _other_organisation(
     session: Session, actor: Actor, scope: Scope, purpose: Purpose, operation: Operation
 ) -> AccessDecision:
+    decision = _under_agreement(session, actor, scope, purpose, operation)
+    if decision.allowed:
+        return decision
+    if operation is Operation.READ and scope.case_id is not None and _glass_broken(session, actor, scope.case_id):
+        return _allowed("break-glass", "Opened in an emergency (break-glass), reviewed by the data protection officer")
+    return decision
+
+
+def _under_agreement(
+    session: Session, actor: Actor, scope: Scope, purpose: Purpose, operation: Operation
+) -> AccessDecision:
+    """Another partner's record: shared only under an agreement in force covering purpose and category (and consent)."""
     today = london_today()
     agreements = _agreements_between(session, actor.organisation_id, scope.organisation_id)
     covering = [a for a in agreements if purpose in a.purpose_set and scope.category in a.category_set]
@@ -212,18 +224,21 @@ def _other_organisation(
                 "consent-not-given",
                 "The agreement needs the person's consent, and it is not in force (refused, withdrawn or not recorded)",
             )
-    if operation is Operation.READ and scope.case_id is not None and _glass_broken(session, actor, scope.case_id):
-        return _allowed("break-glass", "Opened in an emergency (break-glass), reviewed by the data protection officer")
     return refusal
 
 
-def _analysis(actor: Actor, scope: Scope, operation: Operation) -> AccessDecision:
+def _analysis(session: Session, actor: Actor, scope: Scope, operation: Operation) -> AccessDecision:
     if Role.ANALYST not in actor.roles:
         return _refused("analysis-analysts-only", "Only analysts use case data for analysis")
     if operation is Operation.WRITE:
         return _refused("analysis-read-only", "Analysis reads case data; it never changes it")
     if scope.category is DataCategory.CONTACT:
         return _refused("analysis-no-contact", "Contact details are never given for analysis")
+    if scope.organisation_id != actor.organisation_id:
+        # another partner's records only as they are shared with the analyst's partner; break-glass is not for analysis
+        shared = _under_agreement(session, actor, scope, Purpose.ANALYSIS, operation)
+        if not shared.allowed:
+            return shared
     return _allowed("analyst-pseudonymised", "Pseudonymised for analysis: no names, year of birth only", True)
 
 
