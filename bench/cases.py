@@ -68,11 +68,12 @@ def database_url(user: str) -> str:
     return make_url(normalise_url(ADMIN_URL)).set(database=DATABASE, username=user).render_as_string(False)
 
 
-def create_database() -> None:
+def drop_database(create: bool) -> None:
     admin = create_engine(make_url(normalise_url(ADMIN_URL)), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+        if create:
+            connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
     admin.dispose()
 
 
@@ -334,13 +335,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=4, help="slices each setting's time is cut into, in turn")
     parser.add_argument("--seed", type=int, default=2013)
+    parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} afterwards")
     parser.add_argument("--quick", action="store_true", help="20,000 people, 5,000 cases, 5 seconds")
     args = parser.parse_args()
     if args.quick:
         args.people, args.cases, args.seconds = 20_000, 5_000, 5.0
-    create_database()
+    drop_database(create=True)
     crew = load(args.people, args.cases, args.seed)
     results = measure(crew, args)
+    if not args.keep:  # about 100 MB at full size, on a server the tests share
+        drop_database(create=False)
     table = Table(
         title=f"GET /api/v1/cases/{{id}}: {args.clients} clients, {args.workers} uvicorn workers, "
         f"{args.seconds:.0f} s each in {args.rounds} turns, {args.people:,} people, {args.cases:,} cases"
