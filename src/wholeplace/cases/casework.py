@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from wholeplace import audit
 from wholeplace.auth.actor import Actor
@@ -71,7 +71,7 @@ def open_case(
     if problems:
         raise InvalidInput(problems)
     case = Case(
-        reference=_new_reference(session, CASE_PREFIX[kind]),
+        reference=new_reference(session, CASE_PREFIX[kind], Case.reference),
         kind=kind,
         organisation_id=team.organisation_id,
         team_id=team.id,
@@ -98,11 +98,12 @@ def _key_worker_problems(session: Session, team: Team, user_id: int) -> list[Pro
     return []
 
 
-def _new_reference(session: Session, prefix: str) -> str:
+def new_reference(session: Session, prefix: str, column: InstrumentedAttribute[str]) -> str:
+    """A reference such as DA-2026-004217: random, so it says nothing about how many came before, and unused."""
     year = utcnow().year
     while True:
         candidate = f"{prefix}-{year}-{secrets.randbelow(10**6):06d}"
-        if session.scalar(select(Case.id).where(Case.reference == candidate)) is None:
+        if session.scalar(select(column).where(column == candidate).limit(1)) is None:
             return candidate
 
 

@@ -6,7 +6,6 @@ ends in no further action, a signpost to the core offer, a new case, or an addit
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from wholeplace import audit
 from wholeplace.auth.actor import Actor
 from wholeplace.cases.access import checked_referral
-from wholeplace.cases.casework import add_member, open_case
+from wholeplace.cases.casework import add_member, new_reference, open_case
 from wholeplace.cases.model import (
     AgencyReference,
     Case,
@@ -110,7 +109,7 @@ def record_referral(session: Session, actor: Actor, details: ReferralDetails) ->
         assert person_details is not None
         person = add_person(session, actor.organisation_id, person_details)
     referral = Referral(
-        reference=_new_reference(session, "REF"),
+        reference=new_reference(session, "REF", Referral.reference),
         organisation_id=gateway.organisation_id,
         team_id=gateway.id,
         person_id=person.id,
@@ -150,16 +149,6 @@ def _gateway(session: Session, team_id: int | None, problems: list[Problem]) -> 
         problems.append(Problem("gateway_team_id", "No gateway team is set up to receive referrals"))
         return None
     return teams[0]
-
-
-def _new_reference(session: Session, prefix: str) -> str:
-    year = utcnow().year
-    while True:
-        candidate = f"{prefix}-{year}-{secrets.randbelow(10**6):06d}"
-        taken = session.scalar(select(Referral.id).where(Referral.reference == candidate))
-        taken = taken or session.scalar(select(Case.id).where(Case.reference == candidate))
-        if taken is None:
-            return candidate
 
 
 def queue(
