@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "meetings.manage": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     "business_cases.view": EVERYONE,
     "business_cases.edit": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME, Role.ANALYST}),
+    # the data and intelligence hub: importing extracts, linking, and ruling on links (records by `sharing`)
+    "linkage.manage": frozenset({Role.ANALYST}),
 }
 
 

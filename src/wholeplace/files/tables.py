@@ -63,17 +63,18 @@ TABLE_LIMITS = SheetLimits(rows=100_000, columns=200)
 
 
 def read_table(
-    data: bytes, filename: str, *, what: str = "the file", lower: bool = True
+    data: bytes, filename: str, *, what: str = "the file", lower: bool = True, limits: SheetLimits = TABLE_LIMITS
 ) -> tuple[Table, list[Problem]]:
     """A CSV or xlsx file (by its name's ending) as a table; a file that cannot be read is one problem.
 
     `what` names the file in the message when it is neither ("Save the library as a .csv or .xlsx file");
-    `lower` puts the header in lower case, so `Name` and `name` are the same column.
+    `lower` puts the header in lower case, so `Name` and `name` are the same column; `limits` allows a longer
+    file (an agency's extract of people) than a table of figures needs.
     """
     if filename.lower().endswith(".xlsx"):
-        records, problem = xlsx_records(data, filename)
+        records, problem = xlsx_records(data, filename, limits)
     elif filename.lower().endswith(".csv"):
-        records, problem = csv_records(data, filename)
+        records, problem = csv_records(data, filename, limits)
     else:
         records, problem = [], Problem(filename, f"Save {what} as a .csv or .xlsx file")
     return table_of(records, filename, lower=lower), [problem] if problem else []
@@ -96,10 +97,10 @@ def table_of(records: Records, filename: str, *, lower: bool = True) -> Table:
     return Table(filename, tuple(header), rows)
 
 
-def csv_records(data: bytes | str, filename: str) -> tuple[Records, Problem | None]:
+def csv_records(data: bytes | str, filename: str, limits: SheetLimits = TABLE_LIMITS) -> tuple[Records, Problem | None]:
     """Every record of a CSV file, blank ones too, so that row numbers match the sheet's.
 
-    A file longer than TABLE_LIMITS.rows, a field past the csv module's limit (128 KB) or a NUL byte is one
+    A file longer than `limits.rows`, a field past the csv module's limit (128 KB) or a NUL byte is one
     problem naming the file and row, read no further.
     """
     # csv.reader, not DictReader: DictReader skips blank lines uncounted.
@@ -111,23 +112,21 @@ def csv_records(data: bytes | str, filename: str) -> tuple[Records, Problem | No
     records: Records = []
     try:
         for record in reader:
-            if len(records) == TABLE_LIMITS.rows:
-                return [], Problem(
-                    filename, f"The file has more than {TABLE_LIMITS.rows:,} rows: split it and try again"
-                )
+            if len(records) == limits.rows:
+                return [], Problem(filename, f"The file has more than {limits.rows:,} rows: split it and try again")
             records.append(record)
     except csv.Error as error:
         return [], Problem(f"{filename}, row {reader.line_num}", f"This is not a CSV row that can be read: {error}")
     return records, None
 
 
-def xlsx_records(data: bytes, filename: str) -> tuple[Records, Problem | None]:
+def xlsx_records(data: bytes, filename: str, limits: SheetLimits = TABLE_LIMITS) -> tuple[Records, Problem | None]:
     """The first sheet's rows as text; a workbook that cannot be opened is one problem."""
     workbook, unreadable = open_workbook(data, filename)
     if workbook is None:
         return [], unreadable
     try:
-        rows, too_big = sheet_rows(workbook, workbook.sheetnames[0], filename, TABLE_LIMITS)
+        rows, too_big = sheet_rows(workbook, workbook.sheetnames[0], filename, limits)
     finally:
         workbook.close()
     return [[cell_text(cell) for cell in row] for row in rows], too_big

@@ -1,0 +1,1 @@
+"""The master person index: one person across agencies' records, linked with splink and reviewed by people."""

@@ -1,0 +1,119 @@
+"""A folder of agency extracts to a clustered, identified set of records: the `linkage link` command's work.
+
+Read every extract (refusing the run if any cannot be read), train the model or reuse a saved one,
+score the blocked pairs, cluster at the chosen probability and give each cluster a person identifier,
+carried over from an earlier run's clusters where one is given. Files in, files out; no database.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from wholeplace.linkage import matching
+from wholeplace.linkage.clustering import Clustering, Edge, cluster
+from wholeplace.linkage.extracts import ExtractReading, SourceRecord, read_extract
+from wholeplace.linkage.identifiers import Assignment, assign
+from wholeplace.problems import InvalidInput, Problem
+
+DEFAULT_THRESHOLD = 0.95  # a link is made at a match probability of 0.95 or more
+REVIEW_FROM = 0.5  # pairs from 0.5 up to the threshold go to an analyst
+EXTRACT_SUFFIXES = (".csv", ".xlsx")
+
+Step = Callable[[str, int, int], None]  # (what, done, total): for a progress bar
+
+
+def quiet(what: str, done: int, total: int) -> None:
+    """No progress shown."""
+
+
+@dataclass(frozen=True)
+class Linked:
+    records: tuple[SourceRecord, ...]
+    pairs: pd.DataFrame  # every scored pair at or above REVIEW_FROM, ids index `records`
+    clustering: Clustering
+    assignment: Assignment[tuple[str, str]]
+    model: matching.Model
+    readings: tuple[ExtractReading, ...] = field(default=())
+
+    def edges(self) -> list[Edge]:
+        return edges_of(self.pairs)
+
+
+def edges_of(pairs: pd.DataFrame) -> list[Edge]:
+    return [
+        Edge(int(left), int(right), float(probability))
+        for left, right, probability in zip(pairs.unique_id_l, pairs.unique_id_r, pairs.match_probability, strict=True)
+    ]
+
+
+def read_folder(folder: Path, *, today: date, step: Step = quiet) -> tuple[ExtractReading, ...]:
+    """Every .csv and .xlsx extract in the folder, each agency named by its file's stem."""
+    files = sorted(path for path in folder.iterdir() if path.suffix.lower() in EXTRACT_SUFFIXES)
+    if not files:
+        raise InvalidInput([Problem(str(folder), "There are no .csv or .xlsx extracts in this folder")])
+    readings = []
+    for done, path in enumerate(files, start=1):
+        readings.append(read_extract(path.read_bytes(), path.name, agency=path.stem, today=today))
+        step("Reading extracts", done, len(files))
+    if problems := [problem for reading in readings for problem in reading.refused()]:
+        raise InvalidInput(problems)
+    return tuple(readings)
+
+
+def link_records(
+    records: Sequence[SourceRecord],
+    *,
+    seed: int,
+    threshold: float = DEFAULT_THRESHOLD,
+    model: matching.Model | None = None,
+    previous: dict[tuple[str, str], str] | None = None,
+    issued: int = 0,
+    backend: matching.Backend = matching.duckdb_backend,
+    step: Step = quiet,
+) -> Linked:
+    """Train (unless a model is given), predict, cluster and identify the records."""
+    data = matching.frame(records, range(len(records)))
+    if model is None:
+        step("Training the model", 0, 1)
+        model = matching.train(data, seed=seed, backend=backend)
+        model = matching.Model(model.splink_settings, matching.fingerprint(records), len(records))
+        step("Training the model", 1, 1)
+    step("Scoring pairs", 0, 1)
+    pairs = matching.predict(data, model, threshold=min(REVIEW_FROM, threshold), backend=backend)
+    step("Scoring pairs", 1, 1)
+    clustering = cluster(range(len(records)), edges_of(pairs), threshold=threshold)
+    clusters = {records[index].key: label for index, label in clustering.labels.items()}
+    assignment = assign(clusters, previous or {}, issued=issued)
+    step("Clustering", 1, 1)
+    return Linked(tuple(records), pairs, clustering, assignment, model)
+
+
+def write_outputs(linked: Linked, out: Path) -> None:
+    """OUT/clusters.csv (one row per record), OUT/pairs.csv (scored pairs) and OUT/model.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    # Written as they are (no formula guard): references must round-trip exactly to match the truth.
+    ids = linked.assignment.person_ids
+    with (out / "clusters.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agency", "agency_ref", "person_id"])
+        writer.writerows([*key, ids[key]] for key in sorted(record.key for record in linked.records))
+    with (out / "pairs.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agency_l", "agency_ref_l", "agency_r", "agency_ref_r", "match_weight", "match_probability"])
+        for left, right, weight, probability in zip(
+            linked.pairs.unique_id_l,
+            linked.pairs.unique_id_r,
+            linked.pairs.match_weight,
+            linked.pairs.match_probability,
+            strict=True,
+        ):
+            writer.writerow(
+                [*linked.records[left].key, *linked.records[right].key, f"{weight:.4f}", f"{probability:.6f}"]
+            )
+    linked.model.save(out / "model.json")
