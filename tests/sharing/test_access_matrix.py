@@ -73,6 +73,7 @@ ALL = (IDENTITY, CONTACT, RISK, CASEWORK, OFFENDING)
 SHARED = (IDENTITY, CONTACT, RISK, CASEWORK)  # what the agreements cover: all but offending
 ANALYSABLE = (IDENTITY, RISK, CASEWORK, OFFENDING)  # all but contact
 SHARED_ANALYSABLE = (IDENTITY, RISK, CASEWORK)
+MATCHING = (IDENTITY, CONTACT)  # who a person is and where they live
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,16 @@ MATRIX: dict[Purpose, tuple[Row, ...]] = {
         Row((Role.ANALYST,), ANY, WRITE, ALL, refused("analysis-read-only")),
         Row(ALL_BUT_ANALYST, ANY, READ_WRITE, ALL, refused("analysis-analysts-only")),
     ),
+    Purpose.DATA_MATCHING: (
+        Row((Role.ANALYST,), HOME, READ, MATCHING, allowed("data-matching")),
+        Row((Role.ANALYST,), (AGREED,), READ, MATCHING, allowed("data-matching")),
+        Row((Role.ANALYST,), ANY, READ, (RISK, CASEWORK, OFFENDING), refused("data-matching-identity-only")),
+        Row((Role.ANALYST,), (NO_AGREEMENT, GLASS), READ, MATCHING, refused("no-agreement")),
+        Row((Role.ANALYST,), (EXPIRED,), READ, MATCHING, refused("agreement-expired")),
+        Row((Role.ANALYST,), (WITHDRAWN,), READ, MATCHING, refused("consent-not-given")),
+        Row((Role.ANALYST,), ANY, WRITE, ALL, refused("data-matching-read-only")),
+        Row(ALL_BUT_ANALYST, ANY, READ_WRITE, ALL, refused("data-matching-analysts-only")),
+    ),
     Purpose.SUBJECT_ACCESS: (
         Row((Role.ADMIN,), HOME, READ, ALL, allowed("subject-access")),
         Row((Role.ADMIN,), ANY, WRITE, ALL, refused("subject-access-read-only")),
@@ -160,7 +171,7 @@ EXPECTED = expand(MATRIX)
 
 
 def test_the_table_gives_every_cell_exactly_once() -> None:
-    assert len(EXPECTED) == 3 * 8 * 7 * 2 * 5 == 1680
+    assert len(EXPECTED) == 4 * 8 * 7 * 2 * 5 == 2240
     assert not any(row.defect for row in EXPECTED.values())  # every cell the design asks for, the code gives
 
 
@@ -169,6 +180,7 @@ def test_the_table_gives_every_cell_exactly_once() -> None:
 ROLE_WORDS = {role.value.replace("_", " "): role for role in Role}
 PURPOSE_HEADINGS = {"case management": Purpose.CASE_MANAGEMENT, "analysis": Purpose.ANALYSIS}
 PURPOSE_HEADINGS["subject access"] = Purpose.SUBJECT_ACCESS
+PURPOSE_HEADINGS["data matching"] = Purpose.DATA_MATCHING
 
 
 def _words(text: str, names: dict[str, object]) -> list[str]:
@@ -218,7 +230,7 @@ def _said(row: Row) -> str:
 
 def test_docs_security_md_prints_this_table() -> None:
     documented = expand(documented_matrix())
-    assert len(documented) == len(EXPECTED) == 1680
+    assert len(documented) == len(EXPECTED) == 2240
     differences = [
         f"{'/'.join(str(part) for part in cell)}: docs {_said(documented[cell])}, here {_said(EXPECTED[cell])}"
         for cell in EXPECTED
@@ -232,7 +244,7 @@ def test_docs_security_md_lists_every_rule_the_code_can_give_once() -> None:
     in_code = re.findall(r'_(?:allowed|refused)\(\s*"([a-z-]+)"', source)
     section = SECURITY.read_text(encoding="utf-8").split("### The rules, in the order they are tried")[1]
     in_docs = re.findall(r"^\| \d+ \| `([a-z-]+)` \|", section.split("\n### ")[0], flags=re.MULTILINE)
-    assert len(in_code) == len(set(in_code)) == 23
+    assert len(in_code) == len(set(in_code)) == 27
     assert sorted(in_docs) == sorted(in_code)
     # and every rule the matrix expects is one of them
     assert {row.outcome.rule for row in EXPECTED.values()} <= set(in_code)
@@ -437,8 +449,9 @@ def test_require_records_an_allowed_access_once_and_a_refusal_once_after_the_rol
             _assert_entry(_newest(session), scope, purpose, operation, expected.rule, expected.allowed)
             assert session.scalar(select(Person.id).where(Person.pseudonym == pseudonym)) is None
     # case management 12 rules (5 allow), analysis 4 (1 allows), subject access 4 (1 allows)
-    assert walked == 12 + 7 + 4 == 23  # analysis: its own four rules and the three of sharing under an agreement
-    assert refusals == walked - 5 - 1 - 1
+    # analysis and data matching: their own four rules each and the three of sharing under an agreement
+    assert walked == 12 + 7 + 7 + 4 == 30
+    assert refusals == walked - 5 - 1 - 1 - 1  # allowed: five in case management, one in each other purpose
 
 
 # --- the victim-contact rule, and consent that follows the person ---

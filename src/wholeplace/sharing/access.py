@@ -33,6 +33,7 @@ from wholeplace.sharing.model import (
 )
 
 CASEWORK_ROLES = frozenset({Role.KEY_WORKER, Role.TEAM_MANAGER})
+MATCHING_CATEGORIES = frozenset({DataCategory.IDENTITY, DataCategory.CONTACT})
 # What the gateway's access team writes into its partner's other teams: a new case, or a person added to one.
 GATEWAY_HANDS_OVER = frozenset({"case", "case_member"})
 
@@ -145,6 +146,8 @@ def evaluate(session: Session, actor: Actor, scope: Scope, purpose: Purpose, ope
         return _analysis(session, actor, scope, operation)
     if purpose is Purpose.SUBJECT_ACCESS:
         return _subject_access(actor, scope, operation)
+    if purpose is Purpose.DATA_MATCHING:
+        return _data_matching(session, actor, scope, operation)
     if not actor.roles & CASEWORK_ROLES:
         if Role.ANALYST in actor.roles:
             return _refused("analyst-pseudonymised-only", "Analysts see pseudonymised case data only, for analysis")
@@ -240,6 +243,23 @@ def _analysis(session: Session, actor: Actor, scope: Scope, operation: Operation
         if not shared.allowed:
             return shared
     return _allowed("analyst-pseudonymised", "Pseudonymised for analysis: no names, year of birth only", True)
+
+
+def _data_matching(session: Session, actor: Actor, scope: Scope, operation: Operation) -> AccessDecision:
+    if Role.ANALYST not in actor.roles:
+        return _refused("data-matching-analysts-only", "Only the hub's analysts match records across partners")
+    if operation is Operation.WRITE:
+        return _refused("data-matching-read-only", "Matching reads partners' records; it never changes them")
+    if scope.category not in MATCHING_CATEGORIES:
+        return _refused(
+            "data-matching-identity-only",
+            "Matching uses who a person is and where they live, never what happened to them",
+        )
+    if scope.organisation_id != actor.organisation_id:
+        shared = _under_agreement(session, actor, scope, Purpose.DATA_MATCHING, operation)
+        if not shared.allowed:
+            return shared
+    return _allowed("data-matching", "Read to decide whether records are of one person")
 
 
 def _subject_access(actor: Actor, scope: Scope, operation: Operation) -> AccessDecision:

@@ -25,6 +25,7 @@ class Purpose(StrEnum):
     MARAC = "marac"
     ANALYSIS = "analysis"
     SUBJECT_ACCESS = "subject_access"
+    DATA_MATCHING = "data_matching"  # the data and intelligence hub finding one person across agencies' records
 
     @property
     def label(self) -> str:
@@ -38,6 +39,7 @@ PURPOSE_LABELS = {
     Purpose.MARAC: "Multi-agency risk assessment conference (MARAC)",
     Purpose.ANALYSIS: "Analysis (pseudonymised)",
     Purpose.SUBJECT_ACCESS: "Subject access request",
+    Purpose.DATA_MATCHING: "Data matching (finding one person across partners' records)",
 }
 
 
