@@ -27,6 +27,7 @@ FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", 
 FAMILY += ["Robinson", "Thompson", "Evans", "Walker", "White", "Hughes", "Edwards", "Green", "Hall", "Wood"]
 POSTCODES = ["CO15 1AB", "CO15 2DE", "CO16 8PL", "CM1 1AA", "SS14 3JX", "CO7 9QR", "CO12 4LG", "CM2 5WN"]
 SOURCES = ("essex-police", "county-social-care", "health-trust")
+COHORT_SIZE = 90
 
 
 @dataclass(frozen=True)

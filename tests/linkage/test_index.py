@@ -12,13 +12,23 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.linkage.builders import Hub, build_hub, extract, extracts_of, import_all, people, row, trained_model
+from tests.linkage.builders import (
+    COHORT_SIZE,
+    Hub,
+    build_hub,
+    extract,
+    extracts_of,
+    import_all,
+    people,
+    row,
+    trained_model,
+)
 from wholeplace.audit import AuditEntry
 from wholeplace.linkage import index, matching, review
 from wholeplace.linkage.model import IdentityEvent, IndexPerson, LinkageRecord, PersonStatus, Verdict
 from wholeplace.problems import AccessRefused, InvalidInput
 
-COHORT = people(90)
+COHORT = people(COHORT_SIZE)
 
 
 @pytest.fixture(scope="module")

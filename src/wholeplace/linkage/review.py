@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
@@ -78,18 +78,26 @@ def decision_in_force(left: int, right: int) -> object:
     )
 
 
-def queue(session: Session, actor: Actor, *, page: int = 1, page_size: int = 25) -> Page[LinkagePair]:
-    """Pairs between the review threshold and the link threshold with no ruling in force, surest first."""
-    require(actor, "linkage.manage", object_type="linkage_pair")
+def queue_condition(session: Session) -> ColumnElement[bool]:
+    """A pair waits for review: between the review and link thresholds, with no ruling in force."""
     ruled = exists().where(
         LinkDecision.record_l_id == LinkagePair.record_l_id,
         LinkDecision.record_r_id == LinkagePair.record_r_id,
         LinkDecision.withdrawn_at.is_(None),
     )
+    return and_(
+        LinkagePair.match_probability >= REVIEW_FROM,
+        LinkagePair.match_probability < threshold_now(session),
+        ~ruled,
+    )
+
+
+def queue(session: Session, actor: Actor, *, page: int = 1, page_size: int = 25) -> Page[LinkagePair]:
+    """Pairs waiting for review, surest first."""
+    require(actor, "linkage.manage", object_type="linkage_pair")
     query = (
         select(LinkagePair)
-        .where(LinkagePair.match_probability >= REVIEW_FROM, LinkagePair.match_probability < threshold_now(session))
-        .where(~ruled)
+        .where(queue_condition(session))
         .order_by(LinkagePair.match_probability.desc(), LinkagePair.id)
     )
     return paginate(session, query, page=page, page_size=page_size)
@@ -155,9 +163,7 @@ def rule(
 def withdraw(session: Session, actor: Actor, *, decision_id: int, reason: str) -> RunSummary:
     """Withdraw a ruling (undoing the merge or split it made, unless the scores alone make it) and re-cluster."""
     require(actor, "linkage.manage", object_type="linkage_decision", object_id=decision_id)
-    decision = session.get(LinkDecision, decision_id)
-    if decision is None:
-        raise NotFound(f"There is no decision {decision_id}")
+    decision = get_decision(session, decision_id)
     if decision.withdrawn_at is not None:
         raise Conflict("This decision was already withdrawn")
     if not reason.strip():
@@ -293,3 +299,21 @@ def pair_between(session: Session, left: int, right: int) -> LinkagePair | None:
     return session.scalars(
         select(LinkagePair).where(and_(LinkagePair.record_l_id == low, LinkagePair.record_r_id == high))
     ).first()
+
+
+def get_decision(session: Session, decision_id: int) -> LinkDecision:
+    decision = session.get(LinkDecision, decision_id)
+    if decision is None:
+        raise NotFound(f"There is no decision {decision_id}")
+    return decision
+
+
+def links_among(session: Session, record_ids: list[int]) -> list[LinkagePair]:
+    """The scored pairs between a person's records: what holds the person together."""
+    return list(
+        session.scalars(
+            select(LinkagePair)
+            .where(LinkagePair.record_l_id.in_(record_ids), LinkagePair.record_r_id.in_(record_ids))
+            .order_by(LinkagePair.match_probability.desc())
+        )
+    )

@@ -18,6 +18,8 @@ from wholeplace.decisions.routes import api as decisions_api
 from wholeplace.decisions.routes import pages as decisions_pages
 from wholeplace.funds.routes import api as funds_api
 from wholeplace.funds.routes import pages as funds_pages
+from wholeplace.linkage.routes import api as linkage_api
+from wholeplace.linkage.routes import pages as linkage_pages
 from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
@@ -60,12 +62,22 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         business_cases_pages,
         cases_pages,
         sharing_pages,
+        linkage_pages,
         charts.pages,
         sections.pages,
         audit_page.pages,
     ):
         app.include_router(router)
-    api_routers = (auth_api, partners_api, funds_api, decisions_api, business_cases_api, cases_api, sharing_api)
+    api_routers = (
+        auth_api,
+        partners_api,
+        funds_api,
+        decisions_api,
+        business_cases_api,
+        cases_api,
+        sharing_api,
+        linkage_api,
+    )
     for router in (*api_routers, audit_page.api):
         app.include_router(router, prefix="/api/v1")
     return app

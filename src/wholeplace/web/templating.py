@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
+from wholeplace.business_dates import LONDON
 from wholeplace.money import Money
 from wholeplace.problems import Problem
 from wholeplace.web.charts import chart_assets
@@ -24,6 +25,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "appraisal" / "templates",
     PACKAGE / "cases" / "templates",
     PACKAGE / "sharing" / "templates",
+    PACKAGE / "linkage" / "templates",
 ]
 
 # The sections of the service, in the order the navigation shows them.
@@ -32,6 +34,7 @@ SECTIONS = (
     ("business-cases", "Business cases", "/business-cases"),
     ("outcomes", "Outcomes", "/outcomes"),
     ("cases", "Cases", "/cases"),
+    ("linkage", "Person index", "/linkage"),
     ("partners", "Partners", "/partners"),
     ("audit", "Audit", "/audit"),
 )
@@ -64,6 +67,7 @@ def make_environment() -> Environment:
     environment.filters["pounds"] = _pounds
     environment.globals["sections_nav"] = sections_nav
     environment.globals["chart_assets"] = chart_assets
+    environment.globals["london"] = LONDON  # times are stored in UTC and shown in London
     return environment
 
 
