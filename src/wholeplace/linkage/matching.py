@@ -247,9 +247,28 @@ def train(data: pd.DataFrame, *, seed: int, backend: Backend = duckdb_backend, m
 def predict(data: pd.DataFrame, model: Model, *, threshold: float, backend: Backend = duckdb_backend) -> pd.DataFrame:
     """Every blocked pair at or above the match probability threshold, with its score and levels."""
     _, table = backend(data)
-    linker = Linker(table, model.splink_settings)
+    linker = Linker(table, in_dialect_of(model, table))
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     return predictions.as_pandas_dataframe()
+
+
+TRAINED_KEYS = ("m_probability", "u_probability")
+
+
+def in_dialect_of(model: Model, table: Any) -> dict[str, Any]:
+    """The model's settings written in the SQL of the table's backend, with the trained probabilities.
+
+    A saved model holds DuckDB's SQL, where "name" is a column; Spark reads "name" as a string. So the
+    settings are written afresh for the backend and the trained values copied level by level.
+    """
+    if model.splink_settings.get("sql_dialect") == table.db_api.sql_dialect.sql_dialect_str:
+        return model.splink_settings
+    fresh = Linker(table, settings()).misc.save_model_to_json()
+    fresh["probability_two_random_records_match"] = model.splink_settings["probability_two_random_records_match"]
+    for comparison, trained in zip(fresh["comparisons"], model.splink_settings["comparisons"], strict=True):
+        for level, learnt in zip(comparison["comparison_levels"], trained["comparison_levels"], strict=True):
+            level.update({key: learnt[key] for key in TRAINED_KEYS if key in learnt})
+    return fresh
 
 
 def predict_for(data: pd.DataFrame, model: Model, *, targets: set[int], threshold: float) -> pd.DataFrame:
