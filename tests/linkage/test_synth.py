@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wholeplace.linkage.extracts import read_extract
-from wholeplace.linkage.synth import AGENCIES, SynthSummary, nhs_number, write_synthetic_extracts
+from wholeplace.linkage.synth import AGENCIES, CORRUPTION_KINDS, SynthSummary, nhs_number, write_synthetic_extracts
 from wholeplace.linkage.synth_corruption import GROUPS, RATES, REFERENCE_DATE, choose_kinds, typo, year_typo
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "linkage-synthetic.md"
 EXTRACT_HEADER = ["agency_ref", "given_name", "surname", "other_names", "date_of_birth", "sex", "postcode", "address"]
 # Kinds every record can suffer; the others need something of the person (a short form, a double surname...).
 KINDS_FOR_EVERY_RECORD = (
@@ -238,3 +239,9 @@ def test_a_record_never_has_its_name_birth_and_address_all_spoilt(seed: int, no_
         ]
         assert len(groups) == len(set(groups))
         assert len(set(groups) | ({"address"} if no_fixed_abode else set())) <= 2
+
+
+def test_the_guide_names_every_agency_and_every_kind_of_corruption() -> None:
+    guide = DOCS.read_text(encoding="utf-8")
+    named = [f"`{agency.slug}`" for agency in AGENCIES] + [f"`{kind}`" for kind in CORRUPTION_KINDS]
+    assert [name for name in named if name not in guide] == []

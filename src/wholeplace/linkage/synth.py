@@ -13,7 +13,7 @@ import bisect
 import itertools
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import import_module
@@ -74,6 +74,7 @@ COMMON_STREETS = (
     "Church", "Station", "High", "Mill", "Park", "London", "Victoria", "Harbour", "Queens", "Kings", "Manor", "Grange",
     "Orchard", "Meadow", "Chapel", "School", "Windmill", "Marine", "Pier", "Rectory",
 )  # fmt: skip
+AGES = range(96)  # on the reference date: evenly to 79, fewer each year after
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # Royal Mail: the inward code never uses C, I, K, M, O or V
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DATE_WRITERS: dict[str, Callable[[date], str]] = {
@@ -120,7 +121,7 @@ class Agency:
     def rates(self) -> tuple[list[float], list[float]]:
         """The chance of knowing a man and a woman, by age 0 to 95."""
         bands = [band for band, _, _ in self.coverage]
-        rows = [self.coverage[bisect.bisect_left(bands, age)] for age in range(96)]
+        rows = [self.coverage[bisect.bisect_left(bands, age)] for age in AGES]
         return [men for _, men, _ in rows], [women for _, _, women in rows]
 
 
@@ -163,8 +164,8 @@ AGENCIES: tuple[Agency, ...] = (
 class NameTable:
     """Names to draw from, with their weights (equal where the table gives none)."""
 
-    def __init__(self, names: object) -> None:
-        weighted = dict(names) if isinstance(names, dict) else dict.fromkeys(names, 1.0)  # type: ignore[call-overload]
+    def __init__(self, names: Mapping[str, float] | Sequence[str]) -> None:
+        weighted = dict(names) if isinstance(names, Mapping) else dict.fromkeys(names, 1.0)
         self.names = list(weighted)
         self.cumulative = list(itertools.accumulate(weighted.values()))
 
@@ -200,7 +201,7 @@ class Essex:
         )
         self.english = Names.of("en_GB", "last_names", "last_names")
         self.foreign = [Names.of(locale, *tables) for locale, tables in FOREIGN_LOCALES.items()]
-        self.ages = NameTable({age: 1.0 if age < 80 else 0.8 - (age - 80) * 0.045 for age in range(96)})
+        self.age_weights = list(itertools.accumulate(1.0 if age < 80 else 0.8 - (age - 80) * 0.045 for age in AGES))
 
     def new_surname(self, rng: Random) -> str:
         return self.english.surnames[0].draw(rng)
@@ -214,7 +215,9 @@ class Essex:
     def person(self, rng: Random, number: int) -> Person:
         sex = rng.choice("MF")
         woman = sex == "F"
-        born = REFERENCE_DATE - timedelta(days=int(self.ages.draw(rng)) * 365 + rng.randrange(365))
+        born = REFERENCE_DATE - timedelta(
+            days=rng.choices(AGES, cum_weights=self.age_weights)[0] * 365 + rng.randrange(365)
+        )
         given_names = surnames = self.english
         foreign = rng.random() < FOREIGN_NAMES_RATE
         if foreign:
