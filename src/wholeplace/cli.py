@@ -25,6 +25,7 @@ from wholeplace.decisions.cli import decisions_app, meetings_app
 from wholeplace.funds import plan_cli
 from wholeplace.funds.cli import funds_app
 from wholeplace.funds.export_cli import export_app
+from wholeplace.linkage.cli import linkage_app
 from wholeplace.migrate import upgrade
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
@@ -50,6 +51,7 @@ app.add_typer(decisions_app, name="decisions")
 app.add_typer(meetings_app, name="meetings")
 app.add_typer(unit_costs_app, name="unit-costs")
 app.add_typer(cases_app, name="cases")
+app.add_typer(linkage_app, name="linkage")
 
 
 @db_app.command("upgrade")

@@ -76,6 +76,7 @@ def test_postcodes_take_their_standard_form(written: str, standard: str | None, 
 def test_names_lose_case_accents_and_punctuation() -> None:
     assert plain("  O'BRIEN-Smith ") == "obrien smith"
     assert plain("Zoë") == "zoe"
+    assert plain("Michał Øberg-Großmann") == "michal oberg grossmann"  # letters with no decomposition too
     assert plain("N/A") is None
 
 

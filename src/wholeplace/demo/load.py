@@ -1,5 +1,6 @@
-"""The Essex demo programme: areas, the partners named in the seed papers, one user per role, and the synthetic
-casework cohort (demo/cohort.py) with its caseworkers."""
+"""The Essex demo programme: areas, the partners named in the seed papers, one user per role, the synthetic
+casework cohort (demo/cohort.py) with its caseworkers, and the person index over synthetic extracts
+(demo/linkage.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from wholeplace.demo.cohort import load_cohort
 from wholeplace.demo.cohort_place import PASSWORD as COHORT_PASSWORD
 from wholeplace.demo.cohort_place import SIGN_INS
 from wholeplace.demo.funds import load_demo_funds
+from wholeplace.demo.linkage import load_index
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
 from wholeplace.problems import InvalidInput
@@ -88,6 +90,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
     decisions = load_demo_funds(session, actor)
     business_cases = load_demo_business_cases(session, actor)
     cohort = load_cohort(session, actor)
+    linked = load_index(session, actor)
     audit.record(
         session,
         actor,
@@ -98,6 +101,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         decisions=decisions,
         business_cases=business_cases,
         synthetic_cases=cohort.cases,
+        synthetic_index_records=linked.records,
     )
     return users + [
         DemoUser(sign_in.role, sign_in.email, sign_in.name, sign_in.partner, COHORT_PASSWORD) for sign_in in SIGN_INS

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from wholeplace import audit
 from wholeplace.auth.actor import Actor, require
+from wholeplace.business_dates import today as london_today
 from wholeplace.db import utcnow
 from wholeplace.linkage import matching
 from wholeplace.linkage.clustering import Edge, cluster, holds
@@ -79,7 +80,7 @@ def import_extract(
         raise InvalidInput([Problem("agency", "Select the partner that sent the extract")])
     if not source.strip():
         raise InvalidInput([Problem("source", "Enter the name of the agency's system")])
-    reading = read_extract(data, filename, agency=source.strip(), mapping=mapping, today=received_on)
+    reading = read_extract(data, filename, agency=source.strip(), mapping=mapping, today=london_today())
     if problems := reading.refused(max_unusable):
         raise InvalidInput(problems)
     existing = {
@@ -203,7 +204,10 @@ def run(
         scored = score(data, model, targets=None if full else targets)
         replace_pairs(session, scored, targets, model, linking.id, everything=full)
     summary = recluster(session, linking, neighbourhood_of(session, targets, everything=full), cause=run_cause(full))
-    session.execute(update(LinkageRecord).where(LinkageRecord.id.in_(targets)).values(pending=False))
+    session.execute(
+        update(LinkageRecord).where(LinkageRecord.id.in_(targets)).values(pending=False),
+        execution_options={"synchronize_session": False},
+    )
     linking.records_linked = len(targets)
     linking.pairs = session.scalar(select(func.count()).select_from(LinkagePair)) or 0
     linking.people = (
@@ -306,9 +310,13 @@ def recluster(session: Session, linking: LinkageRun, scope: set[int], *, cause: 
     issued = session.scalar(select(func.max(LinkageRun.identifiers_issued))) or 0
     assignment = assign(clustering.labels, previous, issued=issued)
     linking.identifiers_issued = assignment.issued
-    for record_id, person_id in assignment.person_ids.items():
-        if previous.get(record_id) != person_id:
-            session.execute(update(LinkageRecord).where(LinkageRecord.id == record_id).values(person_id=person_id))
+    changed = [
+        {"id": record_id, "person_id": person_id}
+        for record_id, person_id in assignment.person_ids.items()
+        if previous.get(record_id) != person_id
+    ]
+    if changed:  # one bulk update by primary key: no per-row statement, no search of the session's objects
+        session.execute(update(LinkageRecord), changed)
     for event in assignment.events:
         session.add(
             IdentityEvent(

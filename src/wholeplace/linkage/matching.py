@@ -26,8 +26,9 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from wholeplace.linkage.extracts import SourceRecord
 
-# splink narrates every training step at INFO; our progress bars say what stage a run is at instead.
-logging.getLogger("splink").setLevel(logging.WARNING)
+# splink narrates every training step and warns of levels the data never showed; our progress bars say what a
+# run is doing instead.
+logging.getLogger("splink").setLevel(logging.ERROR)
 MODEL_FORMAT = "wholeplace-linkage-model/1"
 COMPARISONS = ("given_name", "surname", "date_of_birth", "postcode", "sex")
 COMPARISON_NAMES = {

@@ -17,8 +17,10 @@ import pandas as pd
 
 from wholeplace.linkage import matching
 from wholeplace.linkage.clustering import Clustering, Edge, cluster
+from wholeplace.linkage.evaluate import exact_baseline
 from wholeplace.linkage.extracts import ExtractReading, SourceRecord, read_extract
 from wholeplace.linkage.identifiers import Assignment, assign
+from wholeplace.linkage.quality import groups_of
 from wholeplace.problems import InvalidInput, Problem
 
 DEFAULT_THRESHOLD = 0.95  # a link is made at a match probability of 0.95 or more
@@ -95,7 +97,7 @@ def link_records(
 
 
 def write_outputs(linked: Linked, out: Path) -> None:
-    """OUT/clusters.csv (one row per record), OUT/pairs.csv (scored pairs) and OUT/model.json."""
+    """OUT/clusters.csv (one row per record), pairs.csv (scored pairs), model.json, groups.csv and baseline.csv."""
     out.mkdir(parents=True, exist_ok=True)
     # Written as they are (no formula guard): references must round-trip exactly to match the truth.
     ids = linked.assignment.person_ids
@@ -117,3 +119,32 @@ def write_outputs(linked: Linked, out: Path) -> None:
                 [*linked.records[left].key, *linked.records[right].key, f"{weight:.4f}", f"{probability:.6f}"]
             )
     linked.model.save(out / "model.json")
+    write_groups(linked.records, out / "groups.csv")
+    write_baseline(linked.records, out / "baseline.csv")
+
+
+def write_groups(records: Sequence[SourceRecord], path: Path) -> None:
+    """Which groups each record is in (no fixed abode, a name outside the tables...), for recall by group."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agency", "agency_ref", "groups"])
+        writer.writerows([*record.key, "; ".join(sorted(groups_of(record.person)))] for record in records)
+
+
+def write_baseline(records: Sequence[SourceRecord], path: Path) -> None:
+    """The common-practice baseline's clusters: exact given name, surname and date of birth."""
+    clusters = exact_baseline(
+        [
+            (
+                record.key,
+                record.person.given_name,
+                record.person.surname,
+                record.person.date_of_birth.isoformat() if record.person.date_of_birth else None,
+            )
+            for record in records
+        ]
+    )
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agency", "agency_ref", "person_id"])
+        writer.writerows([*key, person] for key, person in sorted(clusters.items()))

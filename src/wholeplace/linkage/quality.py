@@ -9,13 +9,16 @@ extracts), recall says the same thing directly: the share of a record's true par
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from faker.providers.person.en_GB import Provider as EnglishNames
 
 from wholeplace.linkage.standardise import Person, nicknames, plain
+
+Key = tuple[str, str]  # (agency, agency reference)
 
 
 @cache
@@ -88,3 +91,38 @@ def by_group(outcomes: Sequence[Outcome]) -> list[Rate]:
     return [rate("Everyone", outcomes)] + [
         rate(name, [outcome for outcome in outcomes if belongs(outcome.person)]) for name, belongs in GROUPS.items()
     ]
+
+
+def partners_found(predicted: Mapping[Key, str], truth: Mapping[Key, str]) -> dict[Key, tuple[int, int]]:
+    """For each record with true partners: (how many of them share its predicted cluster, how many there are)."""
+    together: Counter[tuple[str, str]] = Counter((truth[key], predicted[key]) for key in truth if key in predicted)
+    sizes: Counter[str] = Counter(truth.values())
+    return {
+        key: (together[(truth[key], predicted[key])] - 1, sizes[truth[key]] - 1)
+        for key in truth
+        if key in predicted and sizes[truth[key]] > 1
+    }
+
+
+def recall_table(
+    predicted: Mapping[Key, str], truth: Mapping[Key, str], groups: Mapping[Key, frozenset[str]]
+) -> list[tuple[str, int, float]]:
+    """(group, records with true partners, share of those partners found): everyone, each group, each agency."""
+    found = partners_found(predicted, truth)
+    totals: dict[str, list[int]] = {}
+    for key, (hits, wanted) in found.items():
+        for name in ("Everyone", f"Agency: {key[0]}", *sorted(groups.get(key, frozenset()))):
+            entry = totals.setdefault(name, [0, 0, 0])
+            entry[0] += 1
+            entry[1] += hits
+            entry[2] += wanted
+    return [(name, records, hits / wanted) for name, (records, hits, wanted) in sorted(totals.items(), key=order)]
+
+
+def order(item: tuple[str, list[int]]) -> tuple[int, str]:
+    name = item[0]
+    return (0 if name == "Everyone" else 1 if name in GROUPS else 2, name)
+
+
+def groups_of(person: Person) -> frozenset[str]:
+    return frozenset(name for name, belongs in GROUPS.items() if belongs(person))

@@ -38,6 +38,28 @@ NO_FIXED_ABODE_POSTCODES = frozenset({"ZZ99 3VZ"})
 UNKNOWN_POSTCODES = frozenset({"ZZ99 3WZ", "ZZ99 3CZ"})
 NO_FIXED_ABODE_WORDS = frozenset({"nfa", "no fixed abode", "no fixed address", "homeless", "of no fixed abode"})
 MISSING_WORDS = frozenset({"", "unknown", "not known", "n/a", "na", "none", "null", "nk", "tbc", "-", "?", "refused"})
+# Letters Unicode does not decompose into a base letter and an accent: without this, Michał would become micha.
+UNDECOMPOSED = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "\u0131": "i",  # dotless i
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "Th",
+        "ð": "d",
+        "Ð": "D",
+        "ŋ": "ng",
+    }
+)
 SEX_CODES = {"m": "m", "male": "m", "1": "m", "f": "f", "female": "f", "2": "f"}
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 
@@ -75,7 +97,8 @@ def plain(text: str | None) -> str | None:
     """Lower case ASCII words separated by single spaces; None when nothing is left."""
     if text is None:
         return None
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    folded = unicodedata.normalize("NFKD", text.translate(UNDECOMPOSED)).encode("ascii", "ignore").decode("ascii")
+    folded = folded.lower()
     if folded.strip() in MISSING_WORDS:
         return None
     words = re.sub(r"[^a-z0-9' -]+", " ", folded).replace("'", "").replace("-", " ").split()
