@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/appraisal.py
 	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/linkage.py --million
 
 e2e: setup
 	$(BIN)/pytest -m browser

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from wholeplace.linkage.index import source_record
 from wholeplace.linkage.model import LinkagePair, LinkageRecord
 from wholeplace.linkage.quality import Outcome, Rate, by_agency, by_group
-from wholeplace.linkage.review import queue_condition
+from wholeplace.linkage.review import organisation_names, queue_condition
 
 
 def quality(session: Session) -> tuple[list[Rate], list[Rate]]:
@@ -20,8 +20,14 @@ def quality(session: Session) -> tuple[list[Rate], list[Rate]]:
         select(LinkagePair.record_l_id, LinkagePair.record_r_id).where(queue_condition(session))
     ):
         in_review.update((left, right))
+    names = organisation_names(session, {record.organisation_id for record in records})
     outcomes = [
-        Outcome(record.source, source_record(record).person, sizes.get(record.person_id, 1) > 1, record.id in in_review)
+        Outcome(
+            f"{names[record.organisation_id]} ({record.source})",
+            source_record(record).person,
+            sizes.get(record.person_id, 1) > 1,
+            record.id in in_review,
+        )
         for record in records
     ]
     return by_agency(outcomes), by_group(outcomes)
