@@ -63,7 +63,9 @@ def test_an_analyst_reviews_a_pair_and_the_persons_history_shows_the_split(
     overview = client.get("/linkage")
     assert overview.status_code == 200
     text = overview.text
-    assert "Who the linkage fails" in text and "No fixed abode" in text and "Synthetic Constabulary (essex-police)" in text
+    assert (
+        "Who the linkage fails" in text and "No fixed abode" in text and "Synthetic Constabulary (essex-police)" in text
+    )
     queue = client.get("/linkage/review")
     assert queue.status_code == 200
     pairs = re.findall(r'href="/linkage/review/(\d+)"', queue.text)
