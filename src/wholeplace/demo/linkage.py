@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
 from wholeplace.business_dates import today as london_today
 from wholeplace.cases.model import Person
+from wholeplace.files.csv_writer import write_csv
 from wholeplace.linkage import index
 from wholeplace.linkage.extracts import FIELDS
 from wholeplace.linkage.model import LinkageRecord
@@ -68,9 +68,9 @@ def load_index(session: Session, actor: Actor, *, people: int = PEOPLE) -> Index
     assert Role.ANALYST in analyst_actor.roles
     with tempfile.TemporaryDirectory() as folder:
         write_synthetic_extracts(Path(folder), people=people, seed=SEED)
+        for agency in COHORT_AGENCIES:
+            with_cohort(session, Path(folder) / "extracts" / f"{agency}.csv", agency)
         extracts = {path.stem: path.read_text(encoding="utf-8") for path in (Path(folder) / "extracts").glob("*.csv")}
-    for agency in COHORT_AGENCIES:
-        extracts[agency] = with_cohort(session, extracts[agency], agency)
     for agency, text in sorted(extracts.items()):
         index.import_extract(
             session,
@@ -103,23 +103,22 @@ def hub_agreement(session: Session, actor: Actor, partners: dict[str, Organisati
     session.flush()
 
 
-def with_cohort(session: Session, text: str, agency: str) -> str:
-    """The agency's extract with a row for each of the casework cohort's people, as that agency writes them."""
-    handle = io.StringIO()
-    writer = csv.DictWriter(handle, fieldnames=list(FIELDS))
-    writer.writeheader()
-    writer.writerows(csv.DictReader(io.StringIO(text)))
+def with_cohort(session: Session, path: Path, agency: str) -> None:
+    """Add to the agency's extract a row for each of the casework cohort's people, as that agency writes them."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [[row[name] for name in FIELDS] for row in csv.DictReader(handle)]
+    police = agency == "essex-police"
     for person in session.scalars(select(Person).order_by(Person.id)):
-        writer.writerow(
-            {
-                "agency_ref": f"{'ECPC' if agency == 'essex-police' else 'GPC'}{person.id:07d}",
-                "given_name": person.given_name.upper() if agency == "essex-police" else person.given_name,
-                "surname": person.family_name.upper() if agency == "essex-police" else person.family_name,
-                "other_names": "",
-                "date_of_birth": person.date_of_birth.strftime("%d/%m/%Y") if person.date_of_birth else "",
-                "sex": {"female": "F", "male": "M"}.get(person.sex.value, ""),
-                "postcode": person.postcode,
-                "address": person.address,
-            }
+        rows.append(
+            [
+                f"{'ECPC' if police else 'GPC'}{person.id:07d}",
+                person.given_name.upper() if police else person.given_name,
+                person.family_name.upper() if police else person.family_name,
+                "",
+                person.date_of_birth.strftime("%d/%m/%Y") if person.date_of_birth else "",
+                {"female": "F", "male": "M"}.get(person.sex.value, ""),
+                person.postcode,
+                person.address,
+            ]
         )
-    return handle.getvalue()
+    write_csv(path, FIELDS, rows)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain
+from pathlib import Path
 
 from wholeplace.files.injection import starts_like_formula
 from wholeplace.money import Money
@@ -53,3 +54,8 @@ def _quoted(text: str) -> str:
 def csv_dicts(header: Sequence[str], rows: Iterable[Mapping[str, CsvValue]]) -> str:
     """Rows given by column title as CSV text; a column a row leaves out is empty."""
     return csv_text(header, ([row.get(title) for title in header] for row in rows))
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[CsvValue]]) -> None:
+    """A data file (the person index's clusters, pairs and extracts) written with the same guard as an export."""
+    path.write_text(csv_text(header, rows), encoding="utf-8", newline="")

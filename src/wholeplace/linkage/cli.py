@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from wholeplace.cli_support import out, refuse
+from wholeplace.files.csv_writer import write_csv
 from wholeplace.linkage import evaluate, matching, pipeline, synth
 from wholeplace.linkage.extracts import ExtractReading, SourceRecord
 from wholeplace.linkage.index_cli import register
@@ -116,10 +117,8 @@ def read_previous(path: Path) -> tuple[dict[tuple[str, str], str], int]:
 
 
 def write_unusable(readings: tuple[ExtractReading, ...], path: Path) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["where", "reason"])
-        writer.writerows([problem.where, problem.message] for reading in readings for problem in reading.unusable)
+    rows = ([problem.where, problem.message] for reading in readings for problem in reading.unusable)
+    write_csv(path, ["where", "reason"], rows)
 
 
 @linkage_app.command("evaluate")

@@ -7,14 +7,15 @@ carried over from an earlier run's clusters where one is given. Files in, files 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from wholeplace.files.csv_writer import write_csv
 from wholeplace.linkage import matching
 from wholeplace.linkage.clustering import Clustering, Edge, cluster
 from wholeplace.linkage.evaluate import exact_baseline
@@ -26,6 +27,8 @@ from wholeplace.problems import InvalidInput, Problem
 DEFAULT_THRESHOLD = 0.95  # a link is made at a match probability of 0.95 or more
 REVIEW_FROM = 0.5  # pairs from 0.5 up to the threshold go to an analyst
 EXTRACT_SUFFIXES = (".csv", ".xlsx")
+CLUSTER_HEADER = ("agency", "agency_ref", "person_id")
+PAIR_HEADER = ("agency_l", "agency_ref_l", "agency_r", "agency_ref_r", "match_weight", "match_probability")
 
 Step = Callable[[str, int, int], None]  # (what, done, total): for a progress bar
 
@@ -99,25 +102,19 @@ def link_records(
 def write_outputs(linked: Linked, out: Path) -> None:
     """OUT/clusters.csv (one row per record), pairs.csv (scored pairs), model.json, groups.csv and baseline.csv."""
     out.mkdir(parents=True, exist_ok=True)
-    # Written as they are (no formula guard): references must round-trip exactly to match the truth.
     ids = linked.assignment.person_ids
-    with (out / "clusters.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["agency", "agency_ref", "person_id"])
-        writer.writerows([*key, ids[key]] for key in sorted(record.key for record in linked.records))
-    with (out / "pairs.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["agency_l", "agency_ref_l", "agency_r", "agency_ref_r", "match_weight", "match_probability"])
-        for left, right, weight, probability in zip(
-            linked.pairs.unique_id_l,
-            linked.pairs.unique_id_r,
-            linked.pairs.match_weight,
-            linked.pairs.match_probability,
-            strict=True,
-        ):
-            writer.writerow(
-                [*linked.records[left].key, *linked.records[right].key, f"{weight:.4f}", f"{probability:.6f}"]
+    write_csv(out / "clusters.csv", CLUSTER_HEADER, ([*key, ids[key]] for key in sorted(r.key for r in linked.records)))
+    pairs = linked.pairs
+    write_csv(
+        out / "pairs.csv",
+        PAIR_HEADER,
+        (
+            [*linked.records[left].key, *linked.records[right].key, Decimal(f"{weight:.4f}"), Decimal(f"{chance:.6f}")]
+            for left, right, weight, chance in zip(
+                pairs.unique_id_l, pairs.unique_id_r, pairs.match_weight, pairs.match_probability, strict=True
             )
+        ),
+    )
     linked.model.save(out / "model.json")
     write_groups(linked.records, out / "groups.csv")
     write_baseline(linked.records, out / "baseline.csv")
@@ -125,10 +122,8 @@ def write_outputs(linked: Linked, out: Path) -> None:
 
 def write_groups(records: Sequence[SourceRecord], path: Path) -> None:
     """Which groups each record is in (no fixed abode, a name outside the tables...), for recall by group."""
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["agency", "agency_ref", "groups"])
-        writer.writerows([*record.key, "; ".join(sorted(groups_of(record.person)))] for record in records)
+    rows = ([*record.key, "; ".join(sorted(groups_of(record.person)))] for record in records)
+    write_csv(path, ["agency", "agency_ref", "groups"], rows)
 
 
 def write_baseline(records: Sequence[SourceRecord], path: Path) -> None:
@@ -144,7 +139,4 @@ def write_baseline(records: Sequence[SourceRecord], path: Path) -> None:
             for record in records
         ]
     )
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["agency", "agency_ref", "person_id"])
-        writer.writerows([*key, person] for key, person in sorted(clusters.items()))
+    write_csv(path, CLUSTER_HEADER, ([*key, person] for key, person in sorted(clusters.items())))
