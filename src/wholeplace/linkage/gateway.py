@@ -20,10 +20,10 @@ from wholeplace.cases.model import Person as CasePerson
 from wholeplace.cases.model import Referral
 from wholeplace.linkage import matching
 from wholeplace.linkage.extracts import SourceRecord
-from wholeplace.linkage.index import source_record
-from wholeplace.linkage.model import IndexPerson, LinkageExtract, LinkageRecord, LinkageRun, PersonStatus
-from wholeplace.linkage.pipeline import DEFAULT_THRESHOLD, REVIEW_FROM
-from wholeplace.linkage.review import organisation_names, scope_of
+from wholeplace.linkage.index import latest_model, source_record
+from wholeplace.linkage.model import IndexPerson, LinkageExtract, LinkageRecord, PersonStatus
+from wholeplace.linkage.pipeline import REVIEW_FROM
+from wholeplace.linkage.review import organisation_names, scope_of, threshold_now
 from wholeplace.linkage.standardise import DateReader, standardise
 from wholeplace.sharing.access import decide
 from wholeplace.sharing.model import DataCategory, Operation, Purpose
@@ -77,13 +77,10 @@ def probe_of(person: CasePerson) -> SourceRecord:
 def known_to(session: Session, actor: Actor, referral_id: int) -> GatewayView:
     """Match the referral's person to the index and say who knows them, under the sharing rules."""
     referral, _ = checked_referral(session, actor, referral_id, Purpose.SAFEGUARDING, Operation.READ)
-    latest = session.scalars(
-        select(LinkageRun).where(LinkageRun.model.is_not(None)).order_by(LinkageRun.id.desc())
-    ).first()
+    model = latest_model(session)
     records = list(session.scalars(select(LinkageRecord).where(LinkageRecord.person_id.is_not(None))))
-    if latest is None or latest.model is None or not records:
+    if model is None or not records:
         return GatewayView(referral, (), (), indexed=False)
-    model = matching.Model(latest.model, latest.model_fingerprint, latest.records)
     data = matching.frame(
         [probe_of(referral.person), *map(source_record, records)], [PROBE, *(record.id for record in records)]
     )
@@ -94,7 +91,7 @@ def known_to(session: Session, actor: Actor, referral_id: int) -> GatewayView:
         other = by_id[int(right) if int(left) == PROBE else int(left)]
         assert other.person_id is not None
         best[other.person_id] = max(best.get(other.person_id, 0.0), float(probability))
-    threshold = latest.threshold or DEFAULT_THRESHOLD
+    threshold = threshold_now(session)
     found = [
         match_of(session, actor, person_id, probability)
         for person_id, probability in sorted(best.items(), key=lambda item: (-item[1], item[0]))

@@ -174,19 +174,16 @@ def run(
     records = list(session.scalars(select(LinkageRecord).order_by(LinkageRecord.id)))
     if not records:
         raise InvalidInput([Problem("", "The index has no records yet: import an agency's extract first")])
-    latest = session.scalars(
-        select(LinkageRun).where(LinkageRun.model.is_not(None)).order_by(LinkageRun.id.desc())
-    ).first()
+    latest = latest_model(session)
     full = full or latest is None
-    data = matching.frame([source_record(record) for record in records], [record.id for record in records])
-    if full:
+    sources = [source_record(record) for record in records]
+    data = matching.frame(sources, [record.id for record in records])
+    if full and model is None:
         trained = matching.train(data, seed=TRAINING_SEED)
-        model = matching.Model(
-            trained.splink_settings, matching.fingerprint([source_record(r) for r in records]), len(records)
-        )
-    else:
-        assert latest is not None and latest.model is not None
-        model = matching.Model(latest.model, latest.model_fingerprint, latest.records)
+        model = matching.Model(trained.splink_settings, matching.fingerprint(sources), len(records))
+    elif model is None:
+        assert latest is not None
+        model = latest
     linking = LinkageRun(
         kind="full" if full else "incremental",
         run_by_id=actor.user_id,
@@ -226,6 +223,16 @@ def run(
         held=summary.held,
     )
     return summary
+
+
+def latest_model(session: Session) -> matching.Model | None:
+    """The model of the latest full run: what incremental runs and the gateway score with."""
+    latest = session.scalars(
+        select(LinkageRun).where(LinkageRun.model.is_not(None)).order_by(LinkageRun.id.desc())
+    ).first()
+    if latest is None or latest.model is None:
+        return None
+    return matching.Model(latest.model, latest.model_fingerprint, latest.records)
 
 
 def run_cause(full: bool) -> str:
