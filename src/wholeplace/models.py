@@ -11,5 +11,6 @@ def import_all_models() -> None:
     from wholeplace.decisions import model as decisions_model  # noqa: F401
     from wholeplace.funds import model as funds_model  # noqa: F401
     from wholeplace.linkage import model as linkage_model  # noqa: F401
+    from wholeplace.outcomes import model as outcomes_model  # noqa: F401
     from wholeplace.partners import model as partners_model  # noqa: F401
     from wholeplace.sharing import model as sharing_model  # noqa: F401

@@ -34,6 +34,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "business_cases.edit": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME, Role.ANALYST}),
     # the data and intelligence hub: importing extracts, linking, and ruling on links (records by `sharing`)
     "linkage.manage": frozenset({Role.ANALYST}),
+    # the outcomes framework: everyone reads it; performance staff define it and record figures
+    "outcomes.view": EVERYONE,
+    "outcomes.manage": frozenset({Role.ADMIN, Role.PROGRAMME, Role.ANALYST}),
+    "outcomes.measure": frozenset({Role.ADMIN, Role.PROGRAMME, Role.ANALYST}),
+    "outcomes.returns": frozenset({Role.ADMIN, Role.PROGRAMME, Role.FINANCE}),
+    "outcomes.claims": frozenset({Role.FINANCE, Role.PROGRAMME}),
 }
 
 
