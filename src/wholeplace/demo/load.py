@@ -1,6 +1,6 @@
 """The Essex demo programme: areas, the partners named in the seed papers, one user per role, the synthetic
-casework cohort (demo/cohort.py) with its caseworkers, and the person index over synthetic extracts
-(demo/linkage.py)."""
+casework cohort (demo/cohort.py) with its caseworkers, the person index over synthetic extracts
+(demo/linkage.py), and the outcomes frameworks, grant returns, benefits and claims (demo/outcomes.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from wholeplace.demo.cohort_place import PASSWORD as COHORT_PASSWORD
 from wholeplace.demo.cohort_place import SIGN_INS
 from wholeplace.demo.funds import load_demo_funds
 from wholeplace.demo.linkage import load_index
+from wholeplace.demo.outcomes import load_demo_outcomes
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
 from wholeplace.problems import InvalidInput
@@ -91,6 +92,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
     business_cases = load_demo_business_cases(session, actor)
     cohort = load_cohort(session, actor)
     linked = load_index(session, actor)
+    measured = load_demo_outcomes(session, actor)
     audit.record(
         session,
         actor,
@@ -102,6 +104,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         business_cases=business_cases,
         synthetic_cases=cohort.cases,
         synthetic_index_records=linked.records,
+        measurements=measured,
     )
     return users + [
         DemoUser(sign_in.role, sign_in.email, sign_in.name, sign_in.partner, COHORT_PASSWORD) for sign_in in SIGN_INS
@@ -113,7 +116,11 @@ def _organisations_for_roles(session: Session) -> dict[Role, str]:
 
     def first_of(kind: OrganisationKind) -> str | None:
         return session.scalar(
-            select(Organisation.identifier).where(Organisation.kind == kind).order_by(Organisation.name).limit(1)
+            select(Organisation.identifier)
+            .where(Organisation.kind == kind)
+            # the Cheshire partners are there for the seed 002 case alone: demo users sit in Essex
+            .order_by(Organisation.name.like("%Cheshire%"), Organisation.name)
+            .limit(1)
         )
 
     choices = {
