@@ -27,6 +27,7 @@ from wholeplace.funds.cli import funds_app
 from wholeplace.funds.export_cli import export_app
 from wholeplace.linkage.cli import linkage_app
 from wholeplace.migrate import upgrade
+from wholeplace.outcomes.cli import outcomes_app
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
 from wholeplace.problems import InvalidInput, Problem
@@ -49,6 +50,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(funds_app, name="funds")
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(meetings_app, name="meetings")
+app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(unit_costs_app, name="unit-costs")
 app.add_typer(cases_app, name="cases")
 app.add_typer(linkage_app, name="linkage")

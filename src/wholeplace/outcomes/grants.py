@@ -2,8 +2,8 @@
 spend in a return reconciled with the ledger, and the indicators each grant is meant to move.
 
 A grant is a theme or project account that an approved decision put money into. Returns are owed for every
-quarter from the one it was first funded in to the end of the fund's last year, each due `RETURN_DUE_DAYS`
-after its quarter ends (a local rule: docs/outcomes.md).
+quarter from the one it was first funded in to the end of the last year its money is profiled to, each due
+`RETURN_DUE_DAYS` after its quarter ends (a local rule: docs/outcomes.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wholeplace import audit
 from wholeplace.auth.actor import Actor, require
 from wholeplace.business_dates import today
-from wholeplace.funds.model import Account, AccountKind, Fund, LedgerTransaction, Posting
+from wholeplace.funds.model import Account, AccountKind, LedgerTransaction, Posting
 from wholeplace.money import FinancialYear, Money
 from wholeplace.outcomes.model import GrantReturn, Indicator, IndicatorLink, LinkKind
 from wholeplace.outcomes.periods import Period, PeriodKind
@@ -49,6 +49,7 @@ class Grant:
     account: Account
     allocated: Money
     first_funded: dt.date
+    last_year: FinancialYear  # the last financial year money is profiled to: returns are owed until it ends
 
     @property
     def name(self) -> str:
@@ -86,14 +87,19 @@ def grants(session: Session, actor: Actor, *, fund_id: int) -> list[Grant]:
     """Every theme and project account that money was put into, by path."""
     require(actor, "outcomes.view", object_type="fund", object_id=fund_id)
     rows = session.execute(
-        select(Account, func.sum(Posting.amount_pence), func.min(LedgerTransaction.date))
+        select(
+            Account,
+            func.sum(Posting.amount_pence),
+            func.min(LedgerTransaction.date),
+            func.max(Posting.financial_year),
+        )
         .join(Posting, Posting.account_id == Account.id)
         .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
         .where(Account.fund_id == fund_id, Account.kind.in_(GRANT_KINDS), Posting.amount_pence > 0)
         .group_by(Account.id)
         .order_by(Account.path)
     ).all()
-    return [Grant(account, Money(int(total)), first) for account, total, first in rows]
+    return [Grant(account, Money(int(total)), first, FinancialYear(last)) for account, total, first, last in rows]
 
 
 def get_grant(session: Session, actor: Actor, account_id: int) -> Grant:
@@ -122,12 +128,11 @@ def ledger_spend(session: Session, account: Account, *, up_to: dt.date) -> Money
 
 
 def returns_due(session: Session, actor: Actor, grant: Grant, *, on: dt.date | None = None) -> list[ReturnDue]:
-    """Every quarter's return the grant owes, oldest first, each received on time, late, missing or not due."""
+    """Every quarter's return the grant owes to the end of its money's last year, oldest first: each received
+    on time, late, missing or not yet due."""
     require(actor, "outcomes.view", object_type="grant", object_id=grant.account.id)
     day = on or today()
-    fund = session.get(Fund, grant.account.fund_id)
-    assert fund is not None
-    last = FinancialYear(fund.last_year).ends
+    last = grant.last_year.ends
     submitted = {
         item.period_start: item
         for item in session.scalars(select(GrantReturn).where(GrantReturn.account_id == grant.account.id))

@@ -1,0 +1,175 @@
+"""`wholeplace outcomes ...`: load a framework, import measurements, print every indicator's status, and
+compute a payment-by-results claim. The console acts as its operator (an admin), as `partners import` does.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from wholeplace.auth.actor import Actor
+from wholeplace.cli_support import out, read_bytes, read_text, refuse, unit_of_work
+from wholeplace.money import Money
+from wholeplace.outcomes import claims, frameworks, measurements, progress, schemes
+from wholeplace.outcomes.periods import Period, PeriodError
+from wholeplace.outcomes.status import number
+from wholeplace.problems import Problem
+
+outcomes_app = typer.Typer(help="The outcomes framework: indicators, measurements, status and payment by results")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+ROUNDING = Decimal("0.01")
+FormatOption = Annotated[Format, typer.Option("--format", help="table or json")]
+
+
+@outcomes_app.command("framework")
+def framework_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The framework, in YAML or JSON")],
+) -> None:
+    """Create or bring up to date a framework, its outcomes and indicators, from a file; all or nothing."""
+    with unit_of_work() as session:
+        framework = frameworks.load_framework(session, Actor.console(), text=read_text(file), filename=file.name)
+        indicators = sum(len(outcome.indicators) for outcome in framework.outcomes)
+        out.print(f"Loaded {framework.name}: {len(framework.outcomes)} outcomes, {indicators} indicators")
+
+
+@outcomes_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Measurements (.csv or .xlsx)")],
+) -> None:
+    """Import measurements (indicator, area, period, value); any bad row refuses the whole file."""
+    with unit_of_work() as session:
+        report = measurements.import_measurements(session, Actor.console(), data=read_bytes(file), filename=file.name)
+    out.print(
+        f"Imported {report.filename}: {report.rows} rows, {report.new} new, {report.revised} revised "
+        f"(the figures before are kept), {report.unchanged} unchanged"
+    )
+
+
+def _figure(value: Any) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+@outcomes_app.command("status")
+def status_command(
+    framework: Annotated[str | None, typer.Option("--framework", help="A framework's code (default: all)")] = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Every indicator and area with its latest figure, baseline, target, status and the rule that gave it."""
+    with unit_of_work() as session:
+        actor = Actor.console()
+        framework_id = None
+        if framework is not None:
+            found = [item for item in frameworks.list_frameworks(session, actor) if item.code == framework]
+            if not found:
+                refuse([Problem("--framework", f"There is no framework '{framework}'")])
+            framework_id = found[0].id
+        rows = progress.status_rows(session, actor, framework_id=framework_id)
+    if output is Format.JSON:
+        print(json.dumps([_status_json(row) for row in rows], indent=2, ensure_ascii=False))
+        return
+    table = Table("Indicator", "Area", "Period", "Latest", "Baseline", "Target", "Status", "Rule")
+    for row in rows:
+        table.add_row(
+            row.indicator,
+            row.area,
+            str(row.period or ""),
+            number(row.latest) if row.latest is not None else "",
+            number(row.baseline) if row.baseline is not None else "",
+            number(row.target) if row.target is not None else "",
+            row.status.label,
+            row.assessment.rule,
+        )
+    out.print(table)
+    counts = progress.summary(rows)
+    out.print(", ".join(f"{status.label}: {count}" for status, count in counts.most_common()))
+
+
+def _status_json(row: progress.StatusRow) -> dict[str, Any]:
+    return {
+        "indicator": row.code,
+        "indicator_name": row.indicator,
+        "area": row.area_code,
+        "area_name": row.area,
+        "period": str(row.period) if row.period else None,
+        "latest": _figure(row.latest),
+        "count": row.count,
+        "baseline": _figure(row.baseline),
+        "target": _figure(row.target),
+        "change": _figure(row.assessment.change),
+        "change_percent": _figure(row.assessment.change_percent.quantize(ROUNDING))
+        if row.assessment.change_percent is not None
+        else None,
+        "to_target": _figure(row.assessment.to_target),
+        "status": row.status.value,
+        "rule": row.assessment.rule,
+    }
+
+
+@outcomes_app.command("claim")
+def claim_command(
+    scheme: Annotated[str, typer.Argument(help="The scheme's code, like families-pbr")],
+    period: Annotated[str, typer.Option("--period", help="The claim period: 2025/26 Q4, 2025/26 or 2026-01")],
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """The claim a scheme's records support for a period, line by line with its evidence; nothing is stored."""
+    try:
+        claim_period = Period.parse(period)
+    except PeriodError as error:
+        refuse([Problem("--period", str(error))])
+    with unit_of_work() as session:
+        actor = Actor.console()
+        found = schemes.get_scheme(session, actor, scheme)
+        claim = schemes.compute(session, actor, found, claim_period)
+        session.rollback()  # computing never changes anything the console asked only to see
+    if output is Format.JSON:
+        print(json.dumps(_claim_json(scheme, claim_period, claim), indent=2, ensure_ascii=False))
+        return
+    table = Table("Unit", "Outcome", "Tariff", "Pays", "Status", "Why", "Evidence")
+    for line in claim.lines:
+        table.add_row(
+            line.unit,
+            line.outcome,
+            str(line.tariff),
+            str(line.amount),
+            line.status.value,
+            line.reason,
+            str(line.evidence_id or ""),
+        )
+    out.print(table)
+    out.print(f"Total for {claim_period}: {claim.total}")
+
+
+def _claim_json(scheme: str, period: Period, claim: claims.Claim) -> dict[str, Any]:
+    return {
+        "scheme": scheme,
+        "period": str(period),
+        "period_end": claim.period_end.isoformat(),
+        "total": claim.total.plain(),
+        "lines": [
+            {
+                "unit": line.unit,
+                "outcome": line.outcome,
+                "tariff": line.tariff.plain(),
+                "amount": line.amount.plain(),
+                "status": line.status.value,
+                "reason": line.reason,
+                "evidence_id": line.evidence_id,
+                "relapse_id": line.relapse_id,
+            }
+            for line in claim.lines
+        ],
+        "paying_lines": sum(1 for line in claim.lines if line.status in claims.PAYING),
+        "sum_of_paying_lines": Money.total(line.amount for line in claim.lines if line.status in claims.PAYING).plain(),
+    }
