@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python bench/appraisal.py
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/linkage.py --million
+	$(BIN)/python bench/outcomes.py
 
 e2e: setup
 	$(BIN)/pytest -m browser
