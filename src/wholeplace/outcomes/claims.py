@@ -6,7 +6,8 @@ The rules are of the kind the national families programme used (docs/outcomes.md
 - an outcome counts only once it has held for the scheme's holding period after it was achieved, judged at
   the end of the claim period;
 - a relapse of any member of the unit within that holding period withdraws the unit's claim for it;
-- a unit is paid once per outcome, over every claim ever made;
+- a unit is paid once per outcome, over every claim ever made, and only for outcomes achieved once it joined
+  the scheme (when its first member was attached);
 - a unit's payments never pass the cap per case, nor the scheme's payments its cap: a line that would is cut
   to what is left, and one with nothing left is capped at nothing.
 """
@@ -31,6 +32,7 @@ class LineStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # a relapse within the holding period
     NOT_YET = "not_yet"  # achieved, but not held long enough by the end of the period
     ALREADY_PAID = "already_paid"
+    NOT_ELIGIBLE = "not_eligible"  # before the unit joined, or an outcome the scheme does not pay for
     REVERSED = "reversed"  # a spot check failed
 
 
@@ -120,7 +122,9 @@ def compute_claim(
     paid: Paid = Paid(),
 ) -> Claim:
     """Every line a claim for the period to `period_end` holds, in a fixed order, caps applied in that order."""
-    attached = {member.unit: member.attached_on for member in sorted(members, key=lambda m: m.attached_on)}
+    attached: dict[str, dt.date] = {}
+    for member in members:  # a unit joins when its first member does
+        attached[member.unit] = min(member.attached_on, attached.get(member.unit, member.attached_on))
     relapses_by_unit: dict[str, list[Relapse]] = {}
     for relapse in sorted(relapses, key=lambda r: (r.occurred_on, r.id)):
         relapses_by_unit.setdefault(relapse.unit, []).append(relapse)
@@ -129,8 +133,10 @@ def compute_claim(
         if rules.attachment_fee is not None and on <= period_end:
             candidates.append(_attachment(unit, on, rules.attachment_fee, paid))
     for item in sorted(evidence, key=lambda e: (e.unit, e.achieved_on, e.outcome, e.id)):
-        if item.unit in attached and item.achieved_on <= period_end:
-            candidates.append(_outcome(item, rules, period_end, relapses_by_unit.get(item.unit, []), paid))
+        if item.unit in attached and attached[item.unit] <= period_end and item.achieved_on <= period_end:
+            candidates.append(
+                _outcome(item, rules, period_end, attached[item.unit], relapses_by_unit.get(item.unit, []), paid)
+            )
     return Claim(period_end, tuple(_apply_caps(candidates, rules, paid)))
 
 
@@ -140,7 +146,9 @@ def _attachment(unit: str, on: dt.date, fee: Money, paid: Paid) -> Line:
     return Line(unit, ATTACHMENT, fee, fee, LineStatus.PAYABLE, f"Attached on {on:%d %B %Y}")
 
 
-def _outcome(item: Evidence, rules: Rules, period_end: dt.date, relapses: Sequence[Relapse], paid: Paid) -> Line:
+def _outcome(
+    item: Evidence, rules: Rules, period_end: dt.date, attached_on: dt.date, relapses: Sequence[Relapse], paid: Paid
+) -> Line:
     tariff = rules.tariffs.get(item.outcome, Money(0))
     held = holds_until(item.achieved_on, rules.holding_months)
 
@@ -148,6 +156,10 @@ def _outcome(item: Evidence, rules: Rules, period_end: dt.date, relapses: Sequen
         amount = tariff if status is LineStatus.PAYABLE else Money(0)
         return Line(item.unit, item.outcome, tariff, amount, status, reason, item.id, relapse.id if relapse else None)
 
+    if item.outcome not in rules.tariffs:
+        return line(LineStatus.NOT_ELIGIBLE, f"The scheme does not pay for '{item.outcome}'")
+    if item.achieved_on < attached_on:
+        return line(LineStatus.NOT_ELIGIBLE, f"Achieved before the {attached_on:%d %B %Y} attachment")
     if (item.unit, item.outcome) in paid.outcomes:
         return line(LineStatus.ALREADY_PAID, "Paid in an earlier claim: a unit is paid once per outcome")
     for relapse in relapses:

@@ -249,3 +249,9 @@ def link_grant(session: Session, actor: Actor, *, indicator_id: int, account_id:
     session.flush()
     audit.record(session, actor, "indicator.linked", object_type="indicator", object_id=indicator_id, grant=account_id)
     return link
+
+
+def accounts_named(session: Session, account_ids: Sequence[int | None]) -> list[Account]:
+    """The accounts with these ids, by path: for pages that name the grants an indicator is linked to."""
+    wanted = [account_id for account_id in account_ids if account_id is not None]
+    return list(session.scalars(select(Account).where(Account.id.in_(wanted)).order_by(Account.path))) if wanted else []

@@ -21,9 +21,11 @@ class PeriodKind(StrEnum):
     MONTH = "month"
 
 
-MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
-    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
-}
+MONTHS = (
+    {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+    | {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+    | {"sept": 9}
+)
 PERIOD_FORMATS = "a financial year (2013/14), a quarter (2013/14 Q2) or a month (2013-07 or Jul 2013)"
 
 
@@ -111,6 +113,9 @@ class Period:
 
 def _year(text: str, given: str) -> FinancialYear:
     try:
-        return FinancialYear.parse(text)
+        year = FinancialYear.parse(text)
     except FinancialYearError as error:
         raise PeriodError(str(error).replace(f"'{text}'", f"'{given}'")) from None
+    if not 1900 <= year.start_year <= 2998:
+        raise PeriodError(f"'{given}' is not a financial year we can record: give one from 1900/01 to 2998/99")
+    return year

@@ -174,13 +174,14 @@ def trend(session: Session, actor: Actor, *, indicator: Indicator, area_id: int)
         )
     ):
         figures[row.period_start] = (row.value, row.revision)
-    targets = dict(
-        session.execute(
+    targets = {
+        row.period_start: row.value
+        for row in session.execute(
             select(Target.period_start, Target.value).where(
                 Target.indicator_id == indicator.id, Target.area_id == area_id
             )
-        ).tuples()
-    )
+        )
+    }
     kind: PeriodKind = indicator.frequency
     return [
         TrendPoint(

@@ -199,3 +199,14 @@ def portfolio(session: Session, actor: Actor) -> list[CaseRealisation]:
         (case_realisation(session, actor, business_case_id=case_id) for case_id in funded),
         key=lambda item: item.business_case.name,
     )
+
+
+def case_names(session: Session, case_ids: Sequence[int | None]) -> dict[int, str]:
+    """Business cases' names by id, for pages that link to them."""
+    wanted = [case_id for case_id in case_ids if case_id is not None]
+    if not wanted:
+        return {}
+    return {
+        row.id: row.name
+        for row in session.execute(select(BusinessCase.id, BusinessCase.name).where(BusinessCase.id.in_(wanted)))
+    }

@@ -13,8 +13,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
@@ -355,3 +356,49 @@ def savings_for(scheme: Scheme, lines: Sequence[ClaimLineRecord]) -> SavingsRetu
             for partner, pence in values.get(line.outcome_code, {}).items():
                 savings[partner] = savings.get(partner, Money(0)) + Money(pence)
     return SavingsReturned(scheme.savings_rate, savings, claims.savings_returned(savings, scheme.savings_rate))
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    units: int
+    people: int
+    evidence: int
+    relapses: int
+
+
+def cohort_summary(session: Session, scheme: Scheme) -> CohortSummary:
+    """How many families (or people) and members the cohort has, and the evidence and relapses held."""
+
+    def count(statement: Any) -> int:
+        return int(session.scalar(statement) or 0)
+
+    return CohortSummary(
+        count(select(func.count(func.distinct(CohortMember.unit_ref))).where(CohortMember.scheme_id == scheme.id)),
+        count(select(func.count()).select_from(CohortMember).where(CohortMember.scheme_id == scheme.id)),
+        count(select(func.count()).select_from(OutcomeRecord).where(OutcomeRecord.scheme_id == scheme.id)),
+        count(select(func.count()).select_from(RelapseRecord).where(RelapseRecord.scheme_id == scheme.id)),
+    )
+
+
+def claims_of(session: Session, actor: Actor, scheme: Scheme) -> list[ClaimRecord]:
+    require(actor, "outcomes.view", object_type="scheme", object_id=scheme.code)
+    found = list(
+        session.scalars(
+            select(ClaimRecord).where(ClaimRecord.scheme_id == scheme.id).order_by(ClaimRecord.period_start)
+        )
+    )
+    for claim in found:
+        _settle(session, claim)
+    return found
+
+
+def line_counts(claim: ClaimRecord) -> dict[str, int]:
+    """How many lines of each status the claim has, in the engine's order of statuses."""
+    counts = {status.value: 0 for status in claims.LineStatus}
+    for line in claim.lines:
+        counts[line.status] += 1
+    return counts
+
+
+def decision_of(session: Session, claim: ClaimRecord) -> Decision | None:
+    return session.get(Decision, claim.decision_id) if claim.decision_id else None

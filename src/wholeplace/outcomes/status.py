@@ -111,16 +111,20 @@ def assess(reading: Reading, tolerances: Tolerances) -> Assessment:
     return result(
         status,
         f"{status.label}: {words} ({better} is better; {number(latest)} against {number(target)}, "
-        f"{_shortfall_words(shortfall)})",
+        f"{_shortfall_words(shortfall, (on, at))})",
         shortfall,
     )
 
 
-def _shortfall_words(shortfall: Decimal) -> str:
-    if shortfall > 0:
-        return f"{number(shortfall.quantize(Decimal('0.01')))}% short"
-    if shortfall < 0:
-        return f"{number((-shortfall).quantize(Decimal('0.01')))}% better"
+def _shortfall_words(shortfall: Decimal, edges: tuple[Decimal, ...]) -> str:
+    """How far short or better, to 2 places; to 4 where 2 would round onto an edge it does not sit on."""
+    shown = shortfall.quantize(Decimal("0.01"))
+    if shown != shortfall and abs(shown) in edges:
+        shown = shortfall.quantize(Decimal("0.0001"))
+    if shown > 0:
+        return f"{number(shown)}% short"
+    if shown < 0:
+        return f"{number(-shown)}% better"
     return "exactly on target"
 
 

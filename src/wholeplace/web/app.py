@@ -20,6 +20,9 @@ from wholeplace.funds.routes import api as funds_api
 from wholeplace.funds.routes import pages as funds_pages
 from wholeplace.linkage.routes import api as linkage_api
 from wholeplace.linkage.routes import pages as linkage_pages
+from wholeplace.outcomes.api import api as outcomes_api
+from wholeplace.outcomes.money_routes import pages as outcomes_money_pages
+from wholeplace.outcomes.routes import pages as outcomes_pages
 from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
@@ -63,6 +66,8 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         cases_pages,
         sharing_pages,
         linkage_pages,
+        outcomes_pages,
+        outcomes_money_pages,
         charts.pages,
         sections.pages,
         audit_page.pages,
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         cases_api,
         sharing_api,
         linkage_api,
+        outcomes_api,
     )
     for router in (*api_routers, audit_page.api):
         app.include_router(router, prefix="/api/v1")

@@ -26,6 +26,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "cases" / "templates",
     PACKAGE / "sharing" / "templates",
     PACKAGE / "linkage" / "templates",
+    PACKAGE / "outcomes" / "templates",
 ]
 
 # The sections of the service, in the order the navigation shows them.
@@ -42,6 +43,15 @@ SECTIONS = (
 
 def _pounds(pence: int | None) -> str:
     return "" if pence is None else str(Money(pence))
+
+
+def _whole_pounds(pence: int | None, signed: bool = False) -> str:
+    """A headline figure in whole pounds, rounded half up: £1,234 (and +£1,234 with `signed`)."""
+    if pence is None:
+        return ""
+    pounds = (abs(pence) + 50) // 100
+    sign = "-" if pence < 0 and pounds else ("+" if signed and pounds else "")
+    return f"{sign}£{pounds:,}"
 
 
 def sections_nav(current_path: str) -> list[dict[str, Any]]:
@@ -65,6 +75,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["pounds"] = _pounds
+    environment.filters["whole_pounds"] = _whole_pounds
     environment.globals["sections_nav"] = sections_nav
     environment.globals["chart_assets"] = chart_assets
     environment.globals["london"] = LONDON  # times are stored in UTC and shown in London

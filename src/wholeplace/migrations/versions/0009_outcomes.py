@@ -396,7 +396,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pbr_claim_lines_claim_id"), ["claim_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("pbr_claim_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pbr_claim_lines_claim_id"))

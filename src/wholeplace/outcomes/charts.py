@@ -1,0 +1,149 @@
+"""Plotly figures for the outcomes pages: an indicator's trend with its target line, the districts side by
+side, and a business case's forecast beside its realised benefits. Figures as floats, for drawing only; every
+chart has a table beside it with the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from wholeplace import figures
+from wholeplace.outcomes.benefits import Realisation
+from wholeplace.outcomes.progress import StatusRow, TrendPoint
+from wholeplace.outcomes.status import Status
+
+STATUS_COLOURS = {
+    Status.ON_TRACK: figures.GREEN,
+    Status.AT_RISK: "#f47738",  # GOV.UK orange
+    Status.OFF_TRACK: figures.RED,
+}
+AXES = {"margin": {"l": 70, "r": 20, "t": 30, "b": 80}}
+
+
+def trend_figure(points: Sequence[TrendPoint], unit: str) -> dict[str, Any]:
+    """Each period's figure as a line, the target as a dashed step line."""
+    periods = [str(point.period) for point in points]
+    figure = go.Figure(
+        data=[
+            go.Scatter(
+                name="Measured",
+                x=periods,
+                y=[float(point.value) if point.value is not None else None for point in points],
+                mode="lines+markers",
+                line={"color": figures.BLUE},
+                hovertemplate=f"%{{x}}: %{{y:,}} {unit}<extra>Measured</extra>",
+            ),
+            go.Scatter(
+                name="Target",
+                x=periods,
+                y=[float(point.target) if point.target is not None else None for point in points],
+                mode="lines",
+                line={"color": figures.DARK_GREY, "dash": "dash", "shape": "hv"},
+                hovertemplate=f"%{{x}}: %{{y:,}} {unit}<extra>Target</extra>",
+            ),
+        ],
+        layout=figures.layout(height=360, xaxis={"type": "category"}, yaxis={"title": {"text": unit}}, **AXES),
+    )
+    return figures.as_dict(figure)
+
+
+def districts_figure(rows: Sequence[StatusRow], unit: str) -> dict[str, Any]:
+    """The latest figure of each area as a bar coloured by its status, with each area's target marked."""
+    figure = go.Figure(
+        data=[
+            go.Bar(
+                name="Latest",
+                x=[row.area for row in rows],
+                y=[float(row.latest) if row.latest is not None else None for row in rows],
+                marker={"color": [STATUS_COLOURS.get(row.status, figures.MID_GREY) for row in rows]},
+                hovertemplate=f"%{{x}}: %{{y:,}} {unit}<extra></extra>",
+            ),
+            go.Scatter(
+                name="Target",
+                x=[row.area for row in rows],
+                y=[float(row.target) if row.target is not None else None for row in rows],
+                mode="markers",
+                marker={"symbol": "line-ew-open", "size": 24, "color": "#0b0c0c", "line": {"width": 3}},
+                hovertemplate=f"%{{x}} target: %{{y:,}} {unit}<extra></extra>",
+            ),
+        ],
+        layout=figures.layout(height=380, xaxis={"type": "category"}, yaxis={"title": {"text": unit}}, **AXES),
+    )
+    return figures.as_dict(figure)
+
+
+def realisation_figure(realisation: Realisation) -> dict[str, Any]:
+    """Forecast and realised benefits by year (cashable and non-cashable stacked), with costs as lines."""
+    years = [str(row.year) for row in realisation.years]
+
+    def pounds(values: Sequence[Any]) -> list[float | None]:
+        return [value.pence / 100 if value is not None else None for value in values]
+
+    forecast = [row.forecast for row in realisation.years]
+    realised = [row.realised for row in realisation.years]
+    money = "%{x}: £%{y:,.0f}<extra>%{fullData.name}</extra>"
+    figure = go.Figure(
+        data=[
+            go.Bar(
+                name="Forecast cashable",
+                x=years,
+                y=pounds([s.cashable for s in forecast]),
+                offsetgroup="forecast",
+                marker={"color": figures.BLUE},
+                hovertemplate=money,
+            ),
+            go.Bar(
+                name="Forecast non-cashable",
+                x=years,
+                y=pounds([s.non_cashable for s in forecast]),
+                offsetgroup="forecast",
+                base=pounds([s.cashable for s in forecast]),
+                marker={"color": "#5694ca"},
+                hovertemplate=money,
+            ),
+            go.Bar(
+                name="Realised cashable",
+                x=years,
+                y=pounds([s.cashable if s else None for s in realised]),
+                offsetgroup="realised",
+                marker={"color": figures.GREEN},
+                hovertemplate=money,
+            ),
+            go.Bar(
+                name="Realised non-cashable",
+                x=years,
+                y=pounds([s.non_cashable if s else None for s in realised]),
+                offsetgroup="realised",
+                base=pounds([s.cashable if s else None for s in realised]),
+                marker={"color": figures.TURQUOISE},
+                hovertemplate=money,
+            ),
+            go.Scatter(
+                name="Forecast costs",
+                x=years,
+                y=pounds([s.costs for s in forecast]),
+                mode="lines+markers",
+                line={"color": figures.RED, "dash": "dot"},
+                hovertemplate=money,
+            ),
+            go.Scatter(
+                name="Spend",
+                x=years,
+                y=pounds([s.costs if s else None for s in realised]),
+                mode="lines+markers",
+                line={"color": figures.RED},
+                hovertemplate=money,
+            ),
+        ],
+        layout=figures.layout(
+            height=420,
+            barmode="group",
+            xaxis={"type": "category"},
+            yaxis={"tickprefix": "£", "tickformat": ",.0f"},
+            **AXES,
+        ),
+    )
+    return figures.as_dict(figure)
