@@ -28,7 +28,7 @@ from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision
 from wholeplace.decisions.service import DecisionIn, RecommendationIn, Signature
 from wholeplace.demo.funds import CSP_WEIGHTS_2010_11
-from wholeplace.files.csv_writer import csv_text
+from wholeplace.files.tables import Row, Table
 from wholeplace.funds import ledger
 from wholeplace.funds.model import Account, Fund
 from wholeplace.money import FinancialYear, Money, apportion
@@ -79,9 +79,8 @@ def load_demo_outcomes(session: Session, actor: Actor) -> int:
     session.flush()
     rows = _safer_essex_rows(session) + _wecb_rows(session) + _cheshire_rows()
     header = ["indicator", "area", "period", "value", "count", "source", "received_on"]
-    report = measurements.import_measurements(
-        session, acting, data=csv_text(header, rows).encode(), filename="demo-measurements.csv"
-    )
+    table = Table("demo-measurements", tuple(header), tuple(Row(n, tuple(r)) for n, r in enumerate(rows, start=2)))
+    report = measurements.import_table(session, acting, table)
     _revise_one(session, acting)
     _grant_returns(session, acting)
     _benefits(session, acting)

@@ -179,6 +179,13 @@ def import_measurements(session: Session, actor: Actor, *, data: bytes, filename
     table, problems = read_table(data, filename, what="the measurements")
     if problems:
         raise InvalidInput(problems)
+    return import_table(session, actor, table)
+
+
+def import_table(session: Session, actor: Actor, table: Table) -> ImportReport:
+    """The rows of a table already read (a file, or figures built in code), all or nothing."""
+    require(actor, "outcomes.measure", object_type="measurement")
+    filename = table.filename
     if problems := table.header_problems(REQUIRED, COLUMNS):
         raise InvalidInput(problems)
     if not table.rows:
