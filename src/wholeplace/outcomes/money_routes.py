@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from wholeplace.appraisal import service as appraisal_service
 from wholeplace.auth.actor import allowed
 from wholeplace.business_dates import today
 from wholeplace.funds import ledger
@@ -157,6 +158,17 @@ def portfolio_page(request: Request, session: DbSession, actor: PageActor) -> HT
 
 @pages.get("/outcomes/business-cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, session: DbSession, actor: PageActor, case_id: RecordId) -> HTMLResponse:
+    business_case = appraisal_service.get_case(session, actor, case_id)
+    if not realisation.funding_accounts(session, case_id):
+        return render(
+            request,
+            "outcomes/case_unfunded.html",
+            {
+                "title": f"Benefits realised: {business_case.name}",
+                "business_case": business_case,
+                "links": realisation.benefit_links(session, case_id),
+            },
+        )
     found = realisation.case_realisation(session, actor, business_case_id=case_id)
     return render(
         request,
