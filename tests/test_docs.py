@@ -38,6 +38,6 @@ def test_the_readme_demo_sign_ins_are_the_ones_the_demo_creates() -> None:
     users = {user.email: user.password for user in demo_users(dict.fromkeys(Role, "GB-LAE-ESS"))}
     users |= {sign_in.email: PASSWORD for sign_in in SIGN_INS}  # the caseworkers of the synthetic cohort
     listed = re.findall(r"`([\w.]+@demo\.wholeplace\.test)` \| `([^`]+)`", readme)
-    assert len(listed) == 6
+    assert len(listed) == 7
     for email, password in listed:
         assert users[email] == password
