@@ -219,6 +219,7 @@ def _scheme_page(
             "summary": schemes.cohort_summary(session, scheme),
             "claims": schemes.claims_of(session, actor, scheme),
             "may_claim": allowed(actor, "outcomes.claims"),
+            "may_view_lines": allowed(actor, "outcomes.claim_lines"),
             "period": period,
             **(error_summary(problems) if problems else {}),
         },

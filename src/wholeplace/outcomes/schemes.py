@@ -208,7 +208,7 @@ def make_claim(session: Session, actor: Actor, *, scheme_code: str, period: Peri
 
 
 def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRecord:
-    require(actor, "outcomes.view", object_type="claim", object_id=claim_id)
+    require(actor, "outcomes.claim_lines", object_type="claim", object_id=claim_id)
     claim = session.get(ClaimRecord, claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}")
@@ -225,7 +225,7 @@ def _settle(session: Session, claim: ClaimRecord) -> None:
 
 
 def list_claims(session: Session, actor: Actor, *, page: int = 1, page_size: int = 50) -> Page[ClaimRecord]:
-    require(actor, "outcomes.view", object_type="claim")
+    require(actor, "outcomes.claim_lines", object_type="claim")
     return paginate(
         session,
         select(ClaimRecord).order_by(ClaimRecord.period_start.desc(), ClaimRecord.id),
