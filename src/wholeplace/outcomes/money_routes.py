@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from wholeplace.appraisal import service as appraisal_service
 from wholeplace.auth.actor import allowed
 from wholeplace.business_dates import today
+from wholeplace.files.numbers import decimal_of, reasonable
 from wholeplace.funds import ledger
 from wholeplace.money import Money, MoneyError
 from wholeplace.outcomes import charts, grants, realisation, schemes
@@ -120,6 +121,17 @@ def submit_return(
     except InvalidInput as error:
         problems += error.problems
         submitted_on = None
+    measures = []
+    for indicator in grants.indicators_for_accounts(session, [account_id]).get(account_id, []):
+        text = str(form.get(f"measure-{indicator.id}", "")).strip()
+        values[f"measure-{indicator.id}"] = text
+        if not text:
+            continue
+        figure = decimal_of(text.replace(",", "")) if reasonable(text) else None
+        if figure is None:
+            problems.append(Problem(f"measure-{indicator.id}", f"Enter {indicator.name} as a number, like 12 or 7.5"))
+        else:
+            measures.append({"indicator": indicator.code, "name": indicator.name, "value": format(figure, "f")})
     try:
         if problems:
             raise InvalidInput(problems)
@@ -132,6 +144,7 @@ def submit_return(
                 period=period,
                 spend_to_date=spend,
                 outputs=values["outputs"],
+                outcome_measures=measures,
                 narrative=values["narrative"],
                 risks=values["risks"],
                 submitted_on=submitted_on,
