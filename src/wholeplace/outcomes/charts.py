@@ -143,7 +143,7 @@ def realisation_figure(realisation: Realisation) -> dict[str, Any]:
             barmode="group",
             xaxis={"type": "category"},
             yaxis={"tickprefix": "£", "tickformat": ",.0f"},
-            **AXES,
+            margin={"l": 100, "r": 20, "t": 30, "b": 80},
         ),
     )
     return figures.as_dict(figure)
