@@ -65,7 +65,7 @@ SAFER_ESSEX = {
     "serious-acquisitive-crime": (12_500, Decimal("-0.04")),
     "anti-social-behaviour": (62_000, Decimal("-0.105")),
 }
-SAFER_YEARS = [FinancialYear(year) for year in range(2008, 2014)]  # 2009/10 is the baseline, 2010/11 the change
+BASELINE_YEAR = FinancialYear(2009)  # Safer Essex's change is 2010/11 against 2009/10
 
 
 def load_demo_outcomes(session: Session, actor: Actor) -> int:
@@ -111,7 +111,7 @@ def _split(total: int, weights: list[Decimal]) -> list[int]:
 
 
 def _safer_essex_rows(session: Session) -> list[list[str]]:
-    """Essex and its 12 districts, 2008/09 to 2013/14; districts add up to Essex exactly every year."""
+    """Essex and its 12 districts, 2008/09 to 2010/11, the year the minutes report; districts add up to Essex."""
     county, districts = _essex_areas(session)
     rng = random.Random(SEED)
     weights = [Decimal(CSP_WEIGHTS_2010_11[district.name]) for district in districts]
@@ -122,41 +122,29 @@ def _safer_essex_rows(session: Session) -> list[list[str]]:
             FinancialYear(2009): base,
             FinancialYear(2010): int((base * (1 + change)).to_integral_value(ROUND_HALF_UP)),
         }
-        for year in SAFER_YEARS[3:]:  # later years carry on more gently, synthetic
-            totals[year] = int(
-                (totals[year + -1] * (1 + change / 3 + Decimal(rng.randint(-20, 20)) / 1000)).to_integral_value(
-                    ROUND_HALF_UP
-                )
-            )
         indicator = _indicator(session, code)
         for year, total in totals.items():
             wobble = [w * Decimal(str(round(rng.uniform(0.92, 1.08), 3))) for w in weights]
-            parts = _split(total, wobble if year != FinancialYear(2009) else weights)
+            parts = _split(total, wobble if year != BASELINE_YEAR else weights)
+            received = str(year.ends + dt.timedelta(days=20))
             for area, value in [(county, total), *zip(districts, parts, strict=True)]:
-                rows.append([code, area.code, str(year), str(value), "", "Essex Police (synthetic)", "2011-03-01"])
-                if year == FinancialYear(2009):
+                rows.append([code, area.code, str(year), str(value), "", "Essex Police (synthetic)", received])
+                if year == BASELINE_YEAR:
                     session.add(_baseline(indicator, area, Period.year(year), Decimal(value)))
-        for area, value in [
-            (county, totals[FinancialYear(2009)]),
-            *zip(districts, _split(totals[FinancialYear(2009)], weights), strict=True),
-        ]:
-            for year, cut in (
-                (2010, Decimal("0.95")),
-                (2011, Decimal("0.93")),
-                (2012, Decimal("0.92")),
-                (2013, Decimal("0.91")),
-            ):
-                target = (Decimal(value) * cut).to_integral_value(ROUND_HALF_UP)
-                session.add(
-                    Target(
-                        indicator_id=indicator.id,
-                        area_id=area.id,
-                        period_start=Period.year(FinancialYear(year)).starts,
-                        period_kind=PeriodKind.YEAR,
-                        value=target,
-                    )
-                )
+                    # ILLUSTRATIVE target for 2010/11: 5% below the baseline
+                    target = (Decimal(value) * Decimal("0.95")).to_integral_value(ROUND_HALF_UP)
+                    session.add(_year_target(indicator, area, FinancialYear(2010), target))
     return rows
+
+
+def _year_target(indicator: Indicator, area: Area, year: FinancialYear, value: Decimal) -> Target:
+    return Target(
+        indicator_id=indicator.id,
+        area_id=area.id,
+        period_start=year.starts,
+        period_kind=PeriodKind.YEAR,
+        value=value,
+    )
 
 
 def _indicator(session: Session, code: str) -> Indicator:
@@ -296,26 +284,29 @@ def _cheshire_rows() -> list[list[str]]:
 
 
 def _revise_one(session: Session, actor: Actor) -> None:
-    """Essex Police revised Tendring's 2010/11 all crime figure after a recording audit: both are kept."""
+    """A recording audit moved 112 of 2010/11's crimes from Basildon to Tendring: both districts' figures are
+    revised (the first ones kept), and Essex's total, the published change, stays as it was."""
     lookup = measurements.Lookup(session)
-    tendring = lookup.area("Tendring")
-    held = measurements.history(session, actor, indicator_id=_indicator(session, "all-crime").id, area_id=tendring.id)  # type: ignore[union-attr]
-    first = next(m for m in held if m.period == Period.year(FinancialYear(2010)))
-    assert tendring is not None
-    measurements.record(
-        session,
-        actor,
-        measurements.Figure(
-            _indicator(session, "all-crime"),
-            tendring,
-            first.period,
-            first.value + 112,
-            None,
-            "Essex Police (synthetic), after a crime recording audit",
-            dt.date(2011, 6, 14),
-            "Crimes found in the recording audit of May 2011 added",
-        ),
-    )
+    indicator = _indicator(session, "all-crime")
+    for name, moved in (("Tendring", 112), ("Basildon", -112)):
+        area = lookup.area(name)
+        assert area is not None
+        held = measurements.history(session, actor, indicator_id=indicator.id, area_id=area.id)
+        first = next(m for m in held if m.period == Period.year(FinancialYear(2010)))
+        measurements.record(
+            session,
+            actor,
+            measurements.Figure(
+                indicator,
+                area,
+                first.period,
+                first.value + moved,
+                None,
+                "Essex Police (synthetic), after a crime recording audit",
+                dt.date(2011, 6, 14),
+                "The recording audit of May 2011 found 112 crimes recorded against Basildon that were in Tendring",
+            ),
+        )
     session.flush()
 
 
@@ -639,7 +630,11 @@ def _families_scheme(session: Session, actor: Actor) -> None:
             actor,
             line_id=line.id,
             passed=index != 0,
-            note="" if index else "No school attendance record for the last term",
+            note=""
+            if index
+            else "No signed attachment on the case file"
+            if line.outcome_code == "attachment"
+            else "No record of the outcome on the case file",
         )
     decision = schemes.submit_claim(
         session, actor, claim_id=paid.id, reference="ECC/FAM/26/02", report_date=dt.date(2026, 5, 6)

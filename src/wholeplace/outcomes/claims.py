@@ -6,6 +6,7 @@ The rules are of the kind the national families programme used (docs/outcomes.md
 - an outcome counts only once it has held for the scheme's holding period after it was achieved, judged at
   the end of the claim period;
 - a relapse of any member of the unit within that holding period withdraws the unit's claim for it;
+- evidence a spot check found wanting is never paid on again (new evidence may be);
 - a unit is paid once per outcome, over every claim ever made, and only for outcomes achieved once it joined
   the scheme (when its first member was attached);
 - a unit's payments never pass the cap per case, nor the scheme's payments its cap: a line that would is cut
@@ -75,11 +76,13 @@ class Relapse:
 
 @dataclass(frozen=True)
 class Paid:
-    """What earlier claims already paid: the (unit, outcome) pairs, and the money by unit and in all."""
+    """What earlier claims already paid: the (unit, outcome) pairs, and the money by unit and in all; and the
+    evidence a spot check found wanting (unit, outcome, evidence id; None for an attachment), never paid on."""
 
     outcomes: frozenset[tuple[str, str]] = frozenset()
     by_unit: Mapping[str, Money] = field(default_factory=dict, hash=False)
     total: Money = field(default_factory=lambda: Money(0))
+    failed: frozenset[tuple[str, str, int | None]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def compute_claim(
 
 
 def _attachment(unit: str, on: dt.date, fee: Money, paid: Paid) -> Line:
+    if (unit, ATTACHMENT, None) in paid.failed:
+        return Line(unit, ATTACHMENT, fee, Money(0), LineStatus.NOT_ELIGIBLE, "A spot check found no attachment")
     if (unit, ATTACHMENT) in paid.outcomes:
         return Line(unit, ATTACHMENT, fee, Money(0), LineStatus.ALREADY_PAID, "Attachment fee paid in an earlier claim")
     return Line(unit, ATTACHMENT, fee, fee, LineStatus.PAYABLE, f"Attached on {on:%d %B %Y}")
@@ -158,6 +163,8 @@ def _outcome(
 
     if item.outcome not in rules.tariffs:
         return line(LineStatus.NOT_ELIGIBLE, f"The scheme does not pay for '{item.outcome}'")
+    if (item.unit, item.outcome, item.id) in paid.failed:
+        return line(LineStatus.NOT_ELIGIBLE, "A spot check of an earlier claim found this evidence wanting")
     if item.achieved_on < attached_on:
         return line(LineStatus.NOT_ELIGIBLE, f"Achieved before the {attached_on:%d %B %Y} attachment")
     if (item.unit, item.outcome) in paid.outcomes:

@@ -96,7 +96,7 @@ def load_framework(session: Session, actor: Actor, *, text: str, filename: str) 
     given = read_framework(text, filename)
     lookup = Lookup(session)
     owners = _organisations(session)
-    problems = _problems(given, lookup, owners, filename)
+    problems = _problems(given, lookup, owners, filename) + _taken_codes(session, given, filename)
     if problems:
         raise InvalidInput(problems)
     framework = session.scalar(select(Framework).where(Framework.code == given.code)) or Framework(code=given.code)
@@ -141,6 +141,23 @@ def _problems(given: FrameworkIn, lookup: Lookup, owners: dict[str, Organisation
             areas = [figure.area.lower() for figure in indicator.baselines]
             if len(areas) != len(set(areas)):
                 problems.append(Problem(f"{where}.baselines", "Give one baseline per area"))
+    return problems
+
+
+def _taken_codes(session: Session, given: FrameworkIn, filename: str) -> list[Problem]:
+    """An indicator code another framework holds is refused: loading this file must not take it over."""
+    problems = []
+    for o, outcome in enumerate(given.outcomes):
+        for i, indicator in enumerate(outcome.indicators):
+            held = session.scalar(select(Indicator).where(Indicator.code == indicator.code))
+            if held is not None and held.outcome.framework.code != given.code:
+                problems.append(
+                    Problem(
+                        f"{filename}, outcomes[{o}].indicators[{i}].code",
+                        f"{indicator.code} is an indicator of {held.outcome.framework.name}: "
+                        "give this one another code",
+                    )
+                )
     return problems
 
 

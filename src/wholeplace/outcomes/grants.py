@@ -84,22 +84,43 @@ def spend_path(account: Account) -> str:
 
 
 def grants(session: Session, actor: Actor, *, fund_id: int) -> list[Grant]:
-    """Every theme and project account that money was put into, by path."""
+    """Every theme and project account that money was put into, by path.
+
+    What a grant was given is its balance plus what went out of it to spend or back as unspent, so a
+    re-profiling between its own years, a reversal or a transfer out changes it as the fund statement does.
+    """
     require(actor, "outcomes.view", object_type="fund", object_id=fund_id)
-    rows = session.execute(
-        select(
-            Account,
-            func.sum(Posting.amount_pence),
-            func.min(LedgerTransaction.date),
-            func.max(Posting.financial_year),
-        )
+    accounts = {account.path: account for account in session.scalars(select(Account).where(Account.fund_id == fund_id))}
+    by_year: dict[str, dict[int, int]] = {}
+    for path, year, pence in session.execute(
+        select(Account.path, Posting.financial_year, func.sum(Posting.amount_pence))
         .join(Posting, Posting.account_id == Account.id)
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .where(Account.fund_id == fund_id, Account.kind.in_(GRANT_KINDS), Posting.amount_pence > 0)
-        .group_by(Account.id)
-        .order_by(Account.path)
-    ).all()
-    return [Grant(account, Money(int(total)), first, FinancialYear(last)) for account, total, first, last in rows]
+        .where(Account.fund_id == fund_id)
+        .group_by(Account.path, Posting.financial_year)
+    ):
+        by_year.setdefault(path, {})[year] = int(pence)
+    first_funded = {
+        path: first
+        for path, first in session.execute(
+            select(Account.path, func.min(LedgerTransaction.date))
+            .join(Posting, Posting.account_id == Account.id)
+            .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+            .where(Account.fund_id == fund_id, Account.kind.in_(GRANT_KINDS), Posting.amount_pence > 0)
+            .group_by(Account.path)
+        )
+    }
+    found = []
+    for path in sorted(first_funded):
+        account = accounts[path]
+        given: dict[int, int] = {}
+        for source in (path, spend_path(account), "Returned" + path.removeprefix("Themes")):
+            for year, pence in by_year.get(source, {}).items():
+                given[year] = given.get(year, 0) + pence
+        total = sum(given.values())
+        if total > 0:
+            last = max(year for year, pence in given.items() if pence > 0)
+            found.append(Grant(account, Money(total), first_funded[path], FinancialYear(last)))
+    return found
 
 
 def get_grant(session: Session, actor: Actor, account_id: int) -> Grant:
@@ -179,6 +200,8 @@ def submit_return(session: Session, actor: Actor, *, account_id: int, given: Ret
         problems.append(Problem("spend_to_date", "Spend to date must be £0.00 or more"))
     if submitted_on > today():
         problems.append(Problem("submitted_on", "The date submitted cannot be in the future"))
+    elif submitted_on < given.period.starts:
+        problems.append(Problem("submitted_on", f"The date submitted is before {given.period} began"))
     texts = {}
     for name, text, limit in (
         ("outputs", given.outputs, 10_000),

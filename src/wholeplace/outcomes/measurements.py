@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,7 +30,9 @@ from wholeplace.problems import InvalidInput, Problem
 
 COLUMNS = ("indicator", "area", "period", "value", "count", "source", "received_on")
 REQUIRED = ("indicator", "area", "period", "value")
-MAX_FIGURE = Decimal(10) ** 15
+# Under a billion, to 6 decimal places: 15 significant digits, which SQLite's NUMERIC (a float) holds exactly.
+MAX_FIGURE = Decimal(10) ** 9
+SIX_PLACES = Decimal("0.000001")
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,12 @@ def _number(text: str, column: str, refuse) -> Decimal | None:  # type: ignore[n
     if number is None:
         refuse(column, f"'{text}' is not a number")
     elif abs(number) >= MAX_FIGURE:
-        refuse(column, f"{text} is too large: figures must be under 1,000,000,000,000,000")
+        refuse(column, f"{text} is too large: figures must be under 1,000,000,000")
         return None
-    return number
+    else:
+        # Figures are held to 6 decimal places; rounded here, so the same figure read again is the same figure.
+        return number.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
+    return None
 
 
 def record(session: Session, actor: Actor, figure: Figure) -> Measurement | None:

@@ -50,6 +50,8 @@ class Period:
         if re.fullmatch(r"\d{4}/\d{2}", cleaned):
             return cls.year(_year(cleaned, text))
         if match := re.fullmatch(r"(\d{4})-(\d{1,2})", cleaned):
+            if len(match[2]) == 2 and int(match[2]) == (int(match[1]) + 1) % 100 and int(match[2]) > 12:
+                raise PeriodError(f"'{text}' is not a period. Write a financial year as {match[1]}/{match[2]}")
             return cls.month(int(match[1]), int(match[2]), text)
         if match := re.fullmatch(r"([A-Za-z]+)\s+(\d{4})", cleaned):
             number = MONTHS.get(match[1].lower())

@@ -84,6 +84,18 @@ def link_benefit(
         raise InvalidInput(
             [Problem("case_outcome", f"The case has no outcome '{case_outcome}'. It has: {', '.join(names)}")]
         )
+    existing = session.scalar(
+        select(IndicatorLink).where(
+            IndicatorLink.kind == LinkKind.BENEFIT,
+            IndicatorLink.indicator_id == indicator_id,
+            IndicatorLink.business_case_id == business_case_id,
+            IndicatorLink.case_outcome == case_outcome,
+            IndicatorLink.area_id == area_id,
+        )
+    )
+    if existing is not None:  # linking again must not count the same outcomes twice
+        existing.counting = counting
+        return existing
     link = IndicatorLink(
         indicator_id=indicator_id,
         kind=LinkKind.BENEFIT,

@@ -73,24 +73,33 @@ def rules_of(scheme: Scheme) -> claims.Rules:
 
 
 def _paid_before(session: Session, scheme: Scheme, *, excluding: int | None) -> claims.Paid:
-    """What claims already submitted or paid have paid, line by line."""
+    """What claims already submitted or paid have paid, line by line, and the evidence their checks refused."""
     query = (
-        select(ClaimLineRecord.unit_ref, ClaimLineRecord.outcome_code, ClaimLineRecord.amount_pence)
+        select(
+            ClaimLineRecord.unit_ref,
+            ClaimLineRecord.outcome_code,
+            ClaimLineRecord.amount_pence,
+            ClaimLineRecord.status,
+            ClaimLineRecord.evidence_id,
+        )
         .join(ClaimRecord, ClaimRecord.id == ClaimLineRecord.claim_id)
         .where(
             ClaimRecord.scheme_id == scheme.id,
             ClaimRecord.status != ClaimStatus.DRAFT,
-            ClaimLineRecord.status.in_([status.value for status in claims.PAYING]),
+            ClaimLineRecord.status.in_([*(status.value for status in claims.PAYING), claims.LineStatus.REVERSED.value]),
         )
     )
     if excluding is not None:
         query = query.where(ClaimRecord.id != excluding)
-    outcomes, by_unit, total = set(), {}, Money(0)
-    for unit, outcome, pence in session.execute(query):
+    outcomes, failed, by_unit, total = set(), set(), {}, Money(0)
+    for unit, outcome, pence, status, evidence_id in session.execute(query):
+        if status == claims.LineStatus.REVERSED.value:
+            failed.add((unit, outcome, evidence_id))
+            continue
         outcomes.add((unit, outcome))
         by_unit[unit] = by_unit.get(unit, Money(0)) + Money(pence)
         total += Money(pence)
-    return claims.Paid(frozenset(outcomes), by_unit, total)
+    return claims.Paid(frozenset(outcomes), by_unit, total, frozenset(failed))
 
 
 def _measurement_evidence(session: Session, actor: Actor, scheme: Scheme, units: set[str]) -> None:
