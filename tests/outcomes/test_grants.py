@@ -284,7 +284,9 @@ def test_a_return_that_is_not_for_a_funded_quarter_or_has_negative_spend_is_refu
     assert session.scalars(select(GrantReturn).where(GrantReturn.account_id == pool.account.id)).all() == []
 
 
-def test_a_return_for_a_quarter_not_yet_begun_or_dated_in_the_future_is_refused(demo_session: Session) -> None:
+def test_a_return_for_a_quarter_not_yet_begun_or_dated_in_the_future_or_before_its_quarter_is_refused(
+    demo_session: Session,
+) -> None:
     session = demo_session
     pool = wecb_grants(session)[POOL]
     next_year = Period.quarter(FinancialYear.of(today()) + 1, 1)
@@ -298,6 +300,11 @@ def test_a_return_for_a_quarter_not_yet_begun_or_dated_in_the_future_is_refused(
             session, PROGRAMME, account_id=pool.account.id, given=return_for("2013/14 Q4", "£0", tomorrow)
         )
     assert refused.value.problems == [Problem("submitted_on", "The date submitted cannot be in the future")]
+    with pytest.raises(InvalidInput) as refused:  # a return for January to March dated in December
+        grants.submit_return(
+            session, PROGRAMME, account_id=pool.account.id, given=return_for("2013/14 Q4", "£0", dt.date(2013, 12, 31))
+        )
+    assert refused.value.problems == [Problem("submitted_on", "The date submitted is before 2013/14 Q4 began")]
 
 
 def test_a_viewer_cannot_submit_a_return(demo_session: Session) -> None:

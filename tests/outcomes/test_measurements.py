@@ -175,7 +175,7 @@ GOOD_ROWS = (
         ),
         pytest.param(
             "all-crime,Basildon,2013-14,14120,,,",
-            "figures.csv, row 4, column 'period': '2013-14' is not a month. Write it like 2013-07",
+            "figures.csv, row 4, column 'period': '2013-14' is not a period. Write a financial year as 2013/14",
             id="financial year written with a hyphen",
         ),
         pytest.param(
@@ -201,7 +201,7 @@ GOOD_ROWS = (
         ),
         pytest.param(
             "all-crime,Basildon,2012/13,1e18,,,",
-            "figures.csv, row 4, column 'value': 1e18 is too large: figures must be under 1,000,000,000,000,000",
+            "figures.csv, row 4, column 'value': 1e18 is too large: figures must be under 1,000,000,000",
             id="value past the largest figure",
         ),
         pytest.param(

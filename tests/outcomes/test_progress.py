@@ -26,7 +26,7 @@ from wholeplace.partners.model import Area
 from wholeplace.settings import get_settings
 
 CONSOLE = Actor.console()
-BASE_YEAR, CHANGE_YEAR, LATEST_YEAR = (Period.year(FinancialYear(year)) for year in (2009, 2010, 2013))
+BASE_YEAR, CHANGE_YEAR, LATEST_YEAR = (Period.year(FinancialYear(year)) for year in (2009, 2010, 2010))
 
 
 def indicator(session: Session, code: str) -> Indicator:
@@ -53,14 +53,14 @@ def row_for(session: Session, code: str, where: str) -> progress.StatusRow:
     return next(row for row in rows if row.area == where)
 
 
-def test_essex_all_crime_is_judged_on_its_2013_14_figure_against_the_2009_10_baseline(demo_session: Session) -> None:
+def test_essex_all_crime_is_judged_on_its_2010_11_figure_against_the_2009_10_baseline(demo_session: Session) -> None:
     row = row_for(demo_session, "all-crime", "Essex")
     latest = current_figure(demo_session, "all-crime", "Essex", LATEST_YEAR)
     assert (row.period, row.latest, row.baseline) == (LATEST_YEAR, latest, Decimal(105000))
-    # the demo's 2013/14 target is 91% of the baseline: 105,000 x 0.91 = 95,550
-    assert row.target == Decimal(95550)
-    assert row.assessment.change == latest - 105000
-    assert row.status is Status.ON_TRACK and latest <= 95550  # lower is better: at or under target is on track
+    # the demo's 2010/11 target is 95% of the baseline: 105,000 x 0.95 = 99,750
+    assert row.target == Decimal(99750)
+    assert row.assessment.change == latest - 105000 == Decimal(-7350)
+    assert row.status is Status.ON_TRACK and latest <= 99750  # lower is better: at or under target is on track
     # Safer Essex's year of change: 2010/11 is 97,650, exactly 7.00% below the baseline
     change_year = current_figure(demo_session, "all-crime", "Essex", CHANGE_YEAR)
     assert change_year == Decimal(97650)
@@ -166,23 +166,12 @@ def test_a_rate_on_fewer_cases_than_its_minimum_is_not_rated(demo_session: Sessi
 def test_the_trend_gives_each_period_in_order_with_the_target_line(demo_session: Session) -> None:
     crime = indicator(demo_session, "all-crime")
     points = progress.trend(demo_session, CONSOLE, indicator=crime, area_id=area(demo_session, "Essex").id)
-    assert [str(point.period) for point in points] == ["2008/09", "2009/10", "2010/11", "2011/12", "2012/13", "2013/14"]
+    assert [str(point.period) for point in points] == ["2008/09", "2009/10", "2010/11"]
     # 2008/09 is 3% above the baseline (105,000 x 1.03 = 108,150); then the published 7% fall to 97,650
-    assert [point.value for point in points[:3]] == [Decimal(108150), Decimal(105000), Decimal(97650)]
-    # targets from 2010/11: 95%, 93%, 92% and 91% of 105,000; none before
-    assert [point.target for point in points] == [
-        None,
-        None,
-        Decimal(99750),
-        Decimal(97650),
-        Decimal(96600),
-        Decimal(95550),
-    ]
-    assert [point.value for point in points[3:]] == [
-        current_figure(demo_session, "all-crime", "Essex", Period.year(FinancialYear(year)))
-        for year in (2011, 2012, 2013)
-    ]
-    assert {point.revisions for point in points} == {1}
+    assert [point.value for point in points] == [Decimal(108150), Decimal(105000), Decimal(97650)]
+    # the 2010/11 target is 95% of 105,000; none before
+    assert [point.target for point in points] == [None, None, Decimal(99750)]
+    assert {point.revisions for point in points} == {1}  # Essex's total was never revised
 
 
 def test_tendrings_revised_2010_11_figure_keeps_both_rows_and_the_current_one_counts(demo_session: Session) -> None:
@@ -198,16 +187,16 @@ def test_tendrings_revised_2010_11_figure_keeps_both_rows_and_the_current_one_co
     ).all()
     assert [(item.revision, item.current) for item in held] == [(1, False), (2, True)]
     first, revised = held
-    # the recording audit of May 2011 added 112 crimes
+    # the recording audit of May 2011 moved 112 crimes from Basildon to Tendring
     assert revised.value == first.value + 112
     assert (revised.received_on, revised.note) == (
         dt.date(2011, 6, 14),
-        "Crimes found in the recording audit of May 2011 added",
+        "The recording audit of May 2011 found 112 crimes recorded against Basildon that were in Tendring",
     )
     points = progress.trend(demo_session, CONSOLE, indicator=crime, area_id=tendring.id)
     change_year = next(point for point in points if point.period == CHANGE_YEAR)
     assert (change_year.value, change_year.revisions) == (revised.value, 2)
-    assert len(points) == 6  # one point per period, however many revisions it had
+    assert len(points) == 3  # one point per period, however many revisions it had
 
 
 # The command
@@ -237,9 +226,9 @@ def test_the_status_command_lists_every_indicator_and_area_with_its_status_and_r
     essex = next(entry for entry in entries if (entry["indicator"], entry["area_name"]) == ("all-crime", "Essex"))
     latest = Decimal(essex["latest"])
     assert (essex["period"], essex["baseline"], essex["target"], essex["status"]) == (
-        "2013/14",
+        "2010/11",
         "105000",
-        "95550",
+        "99750",
         "on_track",
     )
     # change from baseline, and as a percentage of it to two places

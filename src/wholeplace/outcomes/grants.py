@@ -200,7 +200,7 @@ def submit_return(session: Session, actor: Actor, *, account_id: int, given: Ret
         problems.append(Problem("spend_to_date", "Spend to date must be £0.00 or more"))
     if submitted_on > today():
         problems.append(Problem("submitted_on", "The date submitted cannot be in the future"))
-    elif submitted_on < given.period.starts:
+    elif submitted_on < given.period.starts and not problems:
         problems.append(Problem("submitted_on", f"The date submitted is before {given.period} began"))
     texts = {}
     for name, text, limit in (
