@@ -313,3 +313,21 @@ def test_the_import_command_reports_what_a_good_file_changed(database: Engine, t
         "Imported march.csv: 3 rows, 3 new, 0 revised (the figures before are kept), 0 unchanged\n",
     )
     assert held(database) == 3
+
+
+def test_a_figure_for_an_area_the_indicator_is_not_measured_for_is_refused(place: Session) -> None:
+    # the MARAC indicator is made county-wide only: a figure for Tendring (a district) has no place in it
+    marac = place.scalars(select(Indicator).where(Indicator.code == "repeat-da-victims")).one()
+    marac.geographies = "county"
+    place.flush()
+    before = place.scalar(select(func.count()).select_from(Measurement))
+    with pytest.raises(InvalidInput) as refused:
+        import_csv(
+            place,
+            HEADER + "repeat-da-victims,Essex,2013/14 Q2,24.5,310,,\nrepeat-da-victims,Tendring,2013/14 Q2,24.5,49,,\n",
+        )
+    assert [str(problem) for problem in refused.value.problems] == [
+        "figures.csv, row 3, column 'area': Repeat victims of domestic abuse at MARAC is measured for county areas, "
+        "not for Tendring"
+    ]
+    assert place.scalar(select(func.count()).select_from(Measurement)) == before

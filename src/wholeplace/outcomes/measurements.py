@@ -100,6 +100,12 @@ def read_figure(lookup: Lookup, values: dict[str, str], where: str) -> tuple[Fig
             refuse("period", str(error))
     if indicator is not None and period is not None and period.kind is not indicator.frequency:
         refuse("period", f"{indicator.name} is measured by {indicator.frequency.value}, not by {period.kind.value}")
+    if indicator is not None and area is not None and _level(area) not in indicator.geographies.split(","):
+        refuse(
+            "area",
+            f"{indicator.name} is measured for {indicator.geographies.replace(',', ' and ')} areas, "
+            f"not for {area.name}",
+        )
     value = _number(values.get("value", ""), "value", refuse)
     count = None
     if text := values.get("count", "").strip():
@@ -124,6 +130,11 @@ def read_figure(lookup: Lookup, values: dict[str, str], where: str) -> tuple[Fig
     if problems or indicator is None or area is None or period is None or value is None:
         return None, problems
     return Figure(indicator, area, period, value, count, source, received), []
+
+
+def _level(area: Area) -> str:
+    """The geography an area is at: a county or unitary authority is the whole area, a district is a district."""
+    return "district" if area.kind.value == "district" else "county"
 
 
 def _number(text: str, column: str, refuse) -> Decimal | None:  # type: ignore[no-untyped-def]
