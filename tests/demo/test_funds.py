@@ -40,7 +40,9 @@ def test_the_wecb_statement_shows_the_pcc_money_as_pcc_038_13_allocated_it(demo_
     # 35,000 + 75,000 + 52,960 + 65,700 + 26,700 + 17,400 = 272,760, in six lines
     assert statement.allocated == pounds("272760")
     assert len(statement.lines) == 6
-    assert statement.spent == pounds("8750")  # the analyst's first quarter
+    # the analyst's first quarter (8,750), and the grants' spend the outcomes demo records beside their
+    # quarterly returns: 17,500 + 37,250 + 21,900 + 13,350 + 52,960 = 142,960
+    assert statement.spent == pounds("151710")
     assert statement.unallocated == pounds("17240")  # 290,000 - 272,760
     assert statement.contributed == statement.allocated + statement.unallocated
 
@@ -51,7 +53,8 @@ def test_the_link_workers_re_profiling_is_a_draft_and_moves_nothing(demo_session
     assert reprofile.status is DecisionStatus.DRAFT
     statement = statement_of(session, "wecb-2013-14")
     link_workers = next(line for line in statement.lines if line.project == "Link Workers")
-    assert link_workers.remaining == pounds("75000")
+    # 75,000 allocated, less the 18,750 and 18,500 the ledger holds as spent beside the grant's returns
+    assert link_workers.remaining == pounds("37750")
     # nothing is profiled into 2014/15 until the draft is approved
     assert [year for year, amount in statement.allocated_by_year if amount.pence] == [FinancialYear(2013)]
 

@@ -76,8 +76,6 @@ REFUSED = re.compile(
     r"/outcomes/(grants/\d+/returns|measurements/import): Failed to load resource: the server "
     r"responded with a status of 422 \(Unprocessable Entity\)$"
 )
-# A defect for the page's owner, kept out of the general axe test and checked on its own below (xfail).
-KNOWN_VIOLATIONS = {("business-case", "scrollable-region-focusable")}
 
 
 @dataclass
@@ -340,17 +338,10 @@ def test_the_programme_manager_walks_every_outcomes_page(journey: Journey) -> No
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violations_on_the_way(journey: Journey, name: str) -> None:
     assert name in journey.violations, f"The journey stopped before the {name} page {journey.stopped}"
-    violations = [v for v in journey.violations[name] if (name, v["id"]) not in KNOWN_VIOLATIONS]
+    violations = journey.violations[name]
     assert violations == [], f"axe-core on the {name} page ({journey.urls[name]}):\n{describe(violations)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Defect for the page's owner: outcomes/case.html's partner table (8 money columns) overflows its "
-    "div.wp-scroll at 1280 px, and the div has no tabindex, so keyboard users cannot scroll it. "
-    "business_cases/results.html gives its wide tables tabindex=0, role=region and an aria-label.",
-)
 def test_the_business_case_pages_wide_tables_scroll_from_the_keyboard(journey: Journey) -> None:
     if "business-case" not in journey.violations:  # a failure, not the expected one
         pytest.fail(f"The journey stopped before the business case page {journey.stopped}")
@@ -358,13 +349,6 @@ def test_the_business_case_pages_wide_tables_scroll_from_the_keyboard(journey: J
     assert found == [], describe(found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Defect for the page's owner: outcomes/charts.py trend_figure draws the target with mode='lines' "
-    "only. All crime has a target for one period (2010/11: 99,750), and one point makes no line, so the chart "
-    "shows no target while its legend lists one (plotly's path is a bare 'M'). mode='lines+markers' shows it.",
-)
 def test_the_all_crime_trend_draws_its_target(journey: Journey) -> None:
     if "indicator" not in journey.visited:  # a failure, not the expected one
         pytest.fail(f"The journey stopped before the indicator page {journey.stopped}")

@@ -18,7 +18,12 @@ from wholeplace.partners import service
 
 from .conftest import LiveApp, sign_in
 
-DEMO_PARTNERS = [row["name"] for row in csv.DictReader((DATA / "partners.csv").open(encoding="utf-8"))]
+# the Essex partners, and the Cheshire ones the outcomes demo adds for the seed 002 case
+DEMO_PARTNERS = [
+    row["name"]
+    for path in (DATA / "partners.csv", DATA / "outcomes" / "cheshire-partners.csv")
+    for row in csv.DictReader(path.open(encoding="utf-8"))
+]
 
 
 def open_partner(page: Page, name: str) -> int:

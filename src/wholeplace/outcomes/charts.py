@@ -40,7 +40,7 @@ def trend_figure(points: Sequence[TrendPoint], unit: str) -> dict[str, Any]:
                 name="Target",
                 x=periods,
                 y=[float(point.target) if point.target is not None else None for point in points],
-                mode="lines",
+                mode="lines+markers",  # a target set for one period only is a point, not a line
                 line={"color": figures.DARK_GREY, "dash": "dash", "shape": "hv"},
                 hovertemplate=f"%{{x}}: %{{y:,}} {unit}<extra>Target</extra>",
             ),
@@ -70,7 +70,14 @@ def districts_figure(rows: Sequence[StatusRow], unit: str) -> dict[str, Any]:
                 hovertemplate=f"%{{x}} target: %{{y:,}} {unit}<extra></extra>",
             ),
         ],
-        layout=figures.layout(height=380, xaxis={"type": "category"}, yaxis={"title": {"text": unit}}, **AXES),
+        # no legend: a bar's colour is its status (the table beside it says which), the black mark its target
+        layout=figures.layout(
+            height=400,
+            showlegend=False,
+            xaxis={"type": "category", "tickangle": -45, "automargin": True},
+            yaxis={"title": {"text": unit}},
+            **AXES,
+        ),
     )
     return figures.as_dict(figure)
 
