@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
 from wholeplace.decisions import service as decisions
+from wholeplace.decisions.model import Decision
 from wholeplace.decisions.service import DecisionIn, RecommendationIn
 from wholeplace.funds import ledger
 from wholeplace.funds.model import Fund
@@ -59,6 +60,14 @@ CSP_WEIGHTS_2010_11 = {
 }
 
 
+def decided(session: Session, actor: Actor, *, fund_id: int, draft: DecisionIn) -> Decision:
+    """A decision taken on paper: drafted, then approved as signed by its decision maker on its report's date."""
+    decision = decisions.draft_decision(session, actor, fund_id=fund_id, draft=draft)
+    signature = decisions.Signature(draft.report_date, draft.decision_maker)
+    decisions.approve_decision(session, actor, decision_id=decision.id, signature=signature)
+    return decision
+
+
 def load_demo_funds(session: Session, actor: Actor) -> list[str]:
     """Create the demo funds and decisions unless they exist; returns the references created."""
     if session.scalar(select(Fund).where(Fund.code == "wecb-2013-14")) is not None:
@@ -95,7 +104,8 @@ def _wecb(session: Session, actor: Actor) -> list[str]:
         RecommendationIn(number, text, Money.parse(amount), "Pool:Unallocated", f"Themes:{theme}", Y2013)
         for number, text, theme, amount in WECB_THEMES
     ]
-    decision = decisions.draft_decision(
+    # Signed by the PCC on the report's own day (seed paper's decision record, PCC/038/13).
+    decision = decided(
         session,
         actor,
         fund_id=fund.id,
@@ -113,10 +123,6 @@ def _wecb(session: Session, actor: Actor) -> list[str]:
             stated_total=Money.parse("272760"),
             recommendations=lines,
         ),
-    )
-    # Signed by the PCC on the report's own day (seed paper's decision record, PCC/038/13).
-    decisions.approve_decision(
-        session, actor, decision_id=decision.id, signature=decisions.Signature(dt.date(2013, 7, 30), PCC)
     )
     # Illustrative, not from the paper: the first quarter of the analyst post, paid under PCC/038/13.
     ledger.record_spend(
@@ -218,7 +224,8 @@ def _community_safety_fund(session: Session, actor: Actor) -> list[str]:
         )
         for csp, share in zip(CSP_WEIGHTS_2010_11, shares, strict=True)
     ]
-    decision = decisions.draft_decision(
+    # The paper gives the recommendation's date, 10 March 2011, and not the Cabinet Member's signature: take that day.
+    decision = decided(
         session,
         actor,
         fund_id=fund.id,
@@ -235,13 +242,6 @@ def _community_safety_fund(session: Session, actor: Actor) -> list[str]:
             stated_total=Money.parse("1115160"),
             recommendations=lines,
         ),
-    )
-    # The paper gives the recommendation's date, 10 March 2011, and not the Cabinet Member's signature: take that day.
-    decisions.approve_decision(
-        session,
-        actor,
-        decision_id=decision.id,
-        signature=decisions.Signature(dt.date(2011, 3, 10), "Cabinet Member, Essex County Council"),
     )
     return [decision.reference]
 

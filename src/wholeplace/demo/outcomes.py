@@ -27,7 +27,7 @@ from wholeplace.cases.model import Case, CaseKind, CaseMember
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision
 from wholeplace.decisions.service import DecisionIn, RecommendationIn, Signature
-from wholeplace.demo.funds import CSP_WEIGHTS_2010_11
+from wholeplace.demo.funds import CSP_WEIGHTS_2010_11, decided
 from wholeplace.files.tables import Row, Table
 from wholeplace.funds import ledger
 from wholeplace.funds.model import Account, Fund
@@ -439,7 +439,7 @@ def _benefits(session: Session, actor: Actor) -> None:
             )
         )
     maker = "Cheshire West and Chester Council Cabinet"
-    decision = decisions.draft_decision(
+    decision = decided(
         session,
         actor,
         fund_id=fund.id,
@@ -453,9 +453,6 @@ def _benefits(session: Session, actor: Actor) -> None:
             "decision for the demo, after the LGA board paper's figures).",
             recommendations=lines,
         ),
-    )
-    decisions.approve_decision(
-        session, actor, decision_id=decision.id, signature=Signature(dt.date(2013, 3, 20), maker)
     )
     # Spend by year (ILLUSTRATIVE): a slow start, then close to plan.
     for index, amount in enumerate(["1640000", "1985000", "1996000", "1970000", "1990000"]):
@@ -520,7 +517,7 @@ def _families_scheme(session: Session, actor: Actor) -> None:
         holder_identifier="GB-LAE-ESS",
     )
     maker = "Cabinet Member for Children and Families, Essex County Council"
-    setup = decisions.draft_decision(
+    decided(
         session,
         actor,
         fund_id=fund.id,
@@ -556,7 +553,6 @@ def _families_scheme(session: Session, actor: Actor) -> None:
             ],
         ),
     )
-    decisions.approve_decision(session, actor, decision_id=setup.id, signature=Signature(dt.date(2025, 4, 1), maker))
     account = session.scalar(select(Account).where(Account.fund_id == fund.id, Account.path == FAMILIES_PROJECT))
     assert account is not None
     scheme = Scheme(

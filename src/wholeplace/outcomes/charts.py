@@ -11,7 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from wholeplace import figures
-from wholeplace.outcomes.benefits import Realisation
+from wholeplace.outcomes.benefits import Realisation, Side
 from wholeplace.outcomes.progress import StatusRow, TrendPoint
 from wholeplace.outcomes.status import Status
 
@@ -85,66 +85,49 @@ def districts_figure(rows: Sequence[StatusRow], unit: str) -> dict[str, Any]:
 def realisation_figure(realisation: Realisation) -> dict[str, Any]:
     """Forecast and realised benefits by year (cashable and non-cashable stacked), with costs as lines."""
     years = [str(row.year) for row in realisation.years]
-
-    def pounds(values: Sequence[Any]) -> list[float | None]:
-        return [value.pence / 100 if value is not None else None for value in values]
-
-    forecast = [row.forecast for row in realisation.years]
-    realised = [row.realised for row in realisation.years]
     money = "%{x}: £%{y:,.0f}<extra>%{fullData.name}</extra>"
+    columns = (
+        ("Forecast", [row.forecast for row in realisation.years], (figures.BLUE, "#5694ca"), "dot"),
+        ("Realised", [row.realised for row in realisation.years], (figures.GREEN, figures.TURQUOISE), "solid"),
+    )
+
+    def pounds(sides: Sequence[Side | None], part: str) -> list[float | None]:
+        return [getattr(side, part).pence / 100 if side is not None else None for side in sides]
+
+    data: list[go.Bar | go.Scatter] = []
+    for label, sides, (cash_colour, other_colour), _dash in columns:
+        data += [
+            go.Bar(
+                name=f"{label} cashable",
+                x=years,
+                y=pounds(sides, "cashable"),
+                offsetgroup=label,
+                marker={"color": cash_colour},
+                hovertemplate=money,
+            ),
+            go.Bar(
+                name=f"{label} non-cashable",
+                x=years,
+                y=pounds(sides, "non_cashable"),
+                offsetgroup=label,
+                base=pounds(sides, "cashable"),
+                marker={"color": other_colour},
+                hovertemplate=money,
+            ),
+        ]
+    for label, sides, _colours, dash in columns:
+        data.append(
+            go.Scatter(
+                name="Forecast costs" if label == "Forecast" else "Spend",
+                x=years,
+                y=pounds(sides, "costs"),
+                mode="lines+markers",
+                line={"color": figures.RED, "dash": dash},
+                hovertemplate=money,
+            )
+        )
     figure = go.Figure(
-        data=[
-            go.Bar(
-                name="Forecast cashable",
-                x=years,
-                y=pounds([s.cashable for s in forecast]),
-                offsetgroup="forecast",
-                marker={"color": figures.BLUE},
-                hovertemplate=money,
-            ),
-            go.Bar(
-                name="Forecast non-cashable",
-                x=years,
-                y=pounds([s.non_cashable for s in forecast]),
-                offsetgroup="forecast",
-                base=pounds([s.cashable for s in forecast]),
-                marker={"color": "#5694ca"},
-                hovertemplate=money,
-            ),
-            go.Bar(
-                name="Realised cashable",
-                x=years,
-                y=pounds([s.cashable if s else None for s in realised]),
-                offsetgroup="realised",
-                marker={"color": figures.GREEN},
-                hovertemplate=money,
-            ),
-            go.Bar(
-                name="Realised non-cashable",
-                x=years,
-                y=pounds([s.non_cashable if s else None for s in realised]),
-                offsetgroup="realised",
-                base=pounds([s.cashable if s else None for s in realised]),
-                marker={"color": figures.TURQUOISE},
-                hovertemplate=money,
-            ),
-            go.Scatter(
-                name="Forecast costs",
-                x=years,
-                y=pounds([s.costs for s in forecast]),
-                mode="lines+markers",
-                line={"color": figures.RED, "dash": "dot"},
-                hovertemplate=money,
-            ),
-            go.Scatter(
-                name="Spend",
-                x=years,
-                y=pounds([s.costs if s else None for s in realised]),
-                mode="lines+markers",
-                line={"color": figures.RED},
-                hovertemplate=money,
-            ),
-        ],
+        data=data,
         layout=figures.layout(
             height=420,
             barmode="group",
