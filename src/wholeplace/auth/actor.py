@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "outcomes.measure": frozenset({Role.ADMIN, Role.PROGRAMME, Role.ANALYST}),
     "outcomes.returns": frozenset({Role.ADMIN, Role.PROGRAMME, Role.FINANCE}),
     "outcomes.claims": frozenset({Role.FINANCE, Role.PROGRAMME}),
+    "outcomes.schemes": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     # a claim's lines name families and people by reference: the officers who make, check and approve claims
     "outcomes.claim_lines": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME, Role.ANALYST, Role.DECISION_MAKER}),
 }

@@ -32,18 +32,12 @@ from wholeplace.files.tables import Row, Table
 from wholeplace.funds import ledger
 from wholeplace.funds.model import Account, Fund
 from wholeplace.money import FinancialYear, Money, apportion
-from wholeplace.outcomes import frameworks, grants, measurements, realisation, schemes
+from wholeplace.outcomes import frameworks, grants, measurements, realisation, scheme_files, schemes
 from wholeplace.outcomes.model import (
     Baseline,
-    CohortMember,
     Counting,
-    EvidenceRule,
     Framework,
     Indicator,
-    OutcomeRecord,
-    RelapseRecord,
-    Scheme,
-    SchemeOutcome,
     Target,
 )
 from wholeplace.outcomes.periods import Period, PeriodKind
@@ -488,18 +482,8 @@ def _benefits(session: Session, actor: Actor) -> None:
         )
 
 
-# The families scheme's tariffs are ILLUSTRATIVE, of the kind the national programme's financial framework set
-# (an attachment fee, results for crime and school, for work, and for progress to work).
-FAMILY_OUTCOMES = [
-    (
-        "crime-school",
-        "Crime, anti-social behaviour and school attendance results",
-        "700",
-        {"Essex Police": 2_400_00, "Essex County Council": 1_900_00},
-    ),
-    ("work", "A family member in continuous work", "800", {"Department for Work and Pensions": 5_200_00}),
-    ("progress-to-work", "Progress to work", "100", {"Department for Work and Pensions": 600_00}),
-]
+# How often a family achieves each outcome in the synthetic demo (the scheme is families-pbr.yaml).
+OUTCOME_CHANCES = {"crime-school": 0.6, "work": 0.2, "progress-to-work": 0.35}
 
 
 def _families_scheme(session: Session, actor: Actor) -> None:
@@ -553,71 +537,41 @@ def _families_scheme(session: Session, actor: Actor) -> None:
             ],
         ),
     )
-    account = session.scalar(select(Account).where(Account.fund_id == fund.id, Account.path == FAMILIES_PROJECT))
-    assert account is not None
-    scheme = Scheme(
-        code="families-pbr",
-        name="Families with complex needs: payment by results",
-        unit="family",
-        evidence_rule=EvidenceRule.CASE_OUTCOMES,
-        fund_id=fund.id,
-        pay_from_account_id=account.id,
-        attachment_fee_pence=Money.parse("400").pence,
-        cap_per_unit_pence=Money.parse("1600").pence,
-        cap_scheme_pence=Money.parse("200000").pence,
-        holding_months=6,
-        savings_rate=Decimal("0.25"),
-        decision_maker=maker,
-        description="Synthetic demo scheme: providers are paid for results families achieve and keep for six months.",
+    scheme = scheme_files.load_scheme(
+        session, actor, text=(DATA / "families-pbr.yaml").read_text(encoding="utf-8"), filename="families-pbr.yaml"
     )
-    session.add(scheme)
-    session.flush()
-    for code, name, tariff, savings in FAMILY_OUTCOMES:
-        session.add(
-            SchemeOutcome(
-                scheme_id=scheme.id, code=code, name=name, tariff_pence=Money.parse(tariff).pence, savings_pence=savings
-            )
-        )
     rng = random.Random(SEED + 2)
+    records: list[tuple[str, ...]] = []
     for case in families:
-        attached = case.opened_on
         people = session.scalars(select(CaseMember).where(CaseMember.case_id == case.id)).all()
-        for member in people:
-            session.add(
-                CohortMember(
-                    scheme_id=scheme.id,
-                    unit_ref=case.reference,
-                    person_ref=member.person.pseudonym,
-                    case_reference=case.reference,
-                    attached_on=attached,
-                )
-            )
-        when = attached + dt.timedelta(days=rng.randint(60, 300))
-        for code, _name, _tariff, _savings in FAMILY_OUTCOMES:
-            if rng.random() < {"crime-school": 0.6, "work": 0.2, "progress-to-work": 0.35}[code] and when <= today():
-                session.add(
-                    OutcomeRecord(
-                        scheme_id=scheme.id,
-                        unit_ref=case.reference,
-                        outcome_code=code,
-                        achieved_on=when,
-                        source=f"Case {case.reference}: outcome recorded at review",
-                        recorded_by=actor.label,
-                    )
-                )
+        records += [
+            ("member", case.reference, member.person.pseudonym, str(case.opened_on), "", "", case.reference)
+            for member in people
+        ]
+        when = case.opened_on + dt.timedelta(days=rng.randint(60, 300))
+        for code, chance in OUTCOME_CHANCES.items():
+            if rng.random() < chance and when <= today():
+                source = f"Case {case.reference}: outcome recorded at review"
+                records.append(("outcome", case.reference, "", str(when), code, source, ""))
         relapse_on = when + dt.timedelta(days=rng.randint(20, 170))
         if people and rng.random() < 0.12 and relapse_on <= today():
-            session.add(
-                RelapseRecord(
-                    scheme_id=scheme.id,
-                    unit_ref=case.reference,
-                    person_ref=people[-1].person.pseudonym,
-                    occurred_on=relapse_on,
-                    what="Police call-out to the home",
-                    recorded_by=actor.label,
+            records.append(
+                (
+                    "relapse",
+                    case.reference,
+                    people[-1].person.pseudonym,
+                    str(relapse_on),
+                    "",
+                    "Police call-out to the home",
+                    "",
                 )
             )
-    session.flush()
+    table = Table(
+        "families-pbr-records",
+        scheme_files.RECORD_COLUMNS,
+        tuple(Row(number, record) for number, record in enumerate(records, start=2)),
+    )
+    scheme_files.import_records_table(session, actor, scheme=scheme, table=table)
     paid = schemes.make_claim(session, actor, scheme_code=scheme.code, period=Period.parse("2025/26 Q4"))
     sampled = schemes.draw_sample(session, actor, claim_id=paid.id)
     for index, line in enumerate(sampled):

@@ -16,7 +16,7 @@ from rich.table import Table
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import out, read_bytes, read_text, refuse, unit_of_work
 from wholeplace.money import Money
-from wholeplace.outcomes import claims, frameworks, measurements, progress, schemes
+from wholeplace.outcomes import claims, frameworks, measurements, progress, scheme_files, schemes
 from wholeplace.outcomes.periods import Period, PeriodError
 from wholeplace.outcomes.status import number
 from wholeplace.problems import Problem
@@ -59,6 +59,34 @@ def import_command(
 
 def _figure(value: Any) -> str | None:
     return None if value is None else format(value.normalize(), "f")
+
+
+@outcomes_app.command("scheme")
+def scheme_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The scheme, in YAML or JSON")],
+) -> None:
+    """Create or bring up to date a payment-by-results scheme from a file; all or nothing."""
+    with unit_of_work() as session:
+        scheme = scheme_files.load_scheme(session, Actor.console(), text=read_text(file), filename=file.name)
+        out.print(f"Loaded {scheme.name}: {len(scheme.outcomes)} outcomes")
+
+
+@outcomes_app.command("records")
+def records_command(
+    scheme: Annotated[str, typer.Argument(help="The scheme's code, like families-pbr")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Members, outcomes, relapses (.csv or .xlsx)")
+    ],
+) -> None:
+    """Import a scheme's cohort members, outcomes achieved and relapses; any bad row refuses the whole file."""
+    with unit_of_work() as session:
+        actor = Actor.console()
+        report = scheme_files.import_records(
+            session, actor, scheme=schemes.get_scheme(session, actor, scheme), data=read_bytes(file), filename=file.name
+        )
+    out.print(
+        f"Imported {report.filename}: {report.members} members, {report.outcomes} outcomes, {report.relapses} relapses"
+    )
 
 
 @outcomes_app.command("status")
