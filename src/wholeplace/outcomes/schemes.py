@@ -235,12 +235,15 @@ def _settle(session: Session, claim: ClaimRecord) -> None:
 
 def list_claims(session: Session, actor: Actor, *, page: int = 1, page_size: int = 50) -> Page[ClaimRecord]:
     require(actor, "outcomes.claim_lines", object_type="claim")
-    return paginate(
+    found = paginate(
         session,
         select(ClaimRecord).order_by(ClaimRecord.period_start.desc(), ClaimRecord.id),
         page=page,
         page_size=page_size,
     )
+    for claim in found.items:
+        _settle(session, claim)
+    return found
 
 
 def draw_sample(session: Session, actor: Actor, *, claim_id: int, size: int | None = None) -> list[ClaimLineRecord]:
