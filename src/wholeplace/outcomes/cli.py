@@ -12,11 +12,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
 
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import out, read_bytes, read_text, refuse, unit_of_work
+from wholeplace.funds import ledger
+from wholeplace.funds.model import Account
 from wholeplace.money import Money
-from wholeplace.outcomes import claims, frameworks, measurements, progress, scheme_files, schemes
+from wholeplace.outcomes import claims, frameworks, grants, measurements, progress, realisation, scheme_files, schemes
+from wholeplace.outcomes.model import Counting
 from wholeplace.outcomes.periods import Period, PeriodError
 from wholeplace.outcomes.status import number
 from wholeplace.problems import Problem
@@ -87,6 +91,51 @@ def records_command(
     out.print(
         f"Imported {report.filename}: {report.members} members, {report.outcomes} outcomes, {report.relapses} relapses"
     )
+
+
+@outcomes_app.command("link")
+def link_command(
+    indicator: Annotated[str, typer.Argument(help="The indicator's code, like repeat-da-victims")],
+    fund: Annotated[str, typer.Option("--fund", help="A grant: the fund's code")] = "",
+    account: Annotated[str, typer.Option("--account", help="A grant: its theme or project, by path")] = "",
+    case: Annotated[int, typer.Option("--case", help="A business case's number", min=0)] = 0,
+    outcome: Annotated[str, typer.Option("--outcome", help="The outcome's name in the business case")] = "",
+    area: Annotated[str, typer.Option("--area", help="Whose figures count for the case: ONS code or name")] = "",
+    counting: Annotated[Counting, typer.Option("--counting", help="count or reduction")] = Counting.COUNT,
+    funded_by: Annotated[bool, typer.Option("--funded-by", help="Also record the grant as the case's funding")] = False,
+) -> None:
+    """Link an indicator to a grant (--fund and --account) or a business case outcome (--case, --outcome, --area)."""
+    with unit_of_work() as session:
+        actor = Actor.console()
+        found = measurements.Lookup(session).indicator(indicator)
+        if found is None:
+            refuse([Problem("indicator", f"There is no indicator {indicator}")])
+        grant = None
+        if fund or account:
+            fund_row = ledger.fund_by_code(session, actor, fund)
+            grant = session.scalar(select(Account).where(Account.fund_id == fund_row.id, Account.path == account))
+            if grant is None:
+                refuse([Problem("--account", f"{fund_row.name} has no account {account}")])
+            grants.link_grant(session, actor, indicator_id=found.id, account_id=grant.id)
+            out.print(f"{found.name} is linked to the grant {account}")
+        if case:
+            place = measurements.Lookup(session).area(area)
+            if place is None:
+                refuse([Problem("--area", f"'{area}' is not an area: give its ONS code or name")])
+            realisation.link_benefit(
+                session,
+                actor,
+                indicator_id=found.id,
+                business_case_id=case,
+                case_outcome=outcome,
+                area_id=place.id,
+                counting=counting,
+            )
+            if funded_by and grant is not None:
+                realisation.fund_case(session, actor, business_case_id=case, account_id=grant.id)
+            out.print(f"{found.name} in {place.name} measures “{outcome}” of business case {case}")
+        if not (fund or account or case):
+            refuse([Problem("link", "Give a grant (--fund and --account) or a business case (--case)")])
 
 
 @outcomes_app.command("status")
