@@ -19,13 +19,25 @@ from wholeplace.auth.model import Role
 from wholeplace.business_dates import today
 from wholeplace.cli import app
 from wholeplace.demo.outcomes import DATA
-from wholeplace.outcomes import scheme_files
-from wholeplace.outcomes.model import CohortMember, OutcomeRecord, RelapseRecord, Scheme, SchemeOutcome
+from wholeplace.outcomes import scheme_files, schemes
+from wholeplace.outcomes.model import (
+    CohortMember,
+    Indicator,
+    Measurement,
+    OutcomeRecord,
+    RelapseRecord,
+    Scheme,
+    SchemeOutcome,
+)
+from wholeplace.outcomes.periods import Period
+from wholeplace.partners.model import Area
 from wholeplace.problems import AccessRefused, InvalidInput
 from wholeplace.settings import get_settings
 
 PROGRAMME = Actor(None, "programme.manager@essex.example", None, frozenset({Role.PROGRAMME}))
 VIEWER = Actor(None, "viewer@essex.example", None, frozenset({Role.VIEWER}))
+CONSOLE_ACTOR = Actor.console()
+FINANCE_ACTOR = Actor(None, "finance.officer@essex.example", None, frozenset({Role.FINANCE}))
 DEMO_SCHEME = (DATA / "families-pbr.yaml").read_text(encoding="utf-8")
 HEADER = "record,unit,person,date,outcome,source,case_reference\n"
 
@@ -163,3 +175,58 @@ def test_the_records_command_imports_a_file_and_refuses_a_bad_one(
         assert "may.csv, row 2, column 'unit': FAM-NOBODY is not in the cohort: add its members first" in result.output
     finally:
         get_settings.cache_clear()
+
+
+AREA_SCHEME = """\
+code: districts-families
+name: Districts paid for families turned around
+unit: area
+evidence: measurements
+fund: wecb-2013-14
+pay_from: Themes:Strengthening Communities
+holding_months: 0
+decision_maker: Police and Crime Commissioner for Essex
+outcomes:
+  - code: ten-a-quarter
+    name: Ten or more families turned around in a quarter
+    tariff: "1,000"
+    indicator: families-turned-around
+    threshold: 10
+"""
+
+
+def test_a_scheme_paid_on_measurements_pays_each_area_once_for_a_quarter_at_its_threshold(
+    demo_session: Session,
+) -> None:
+    session = demo_session
+    loaded = scheme_files.load_scheme(session, PROGRAMME, text=AREA_SCHEME, filename="districts.yaml")
+    districts = session.scalars(select(Area).where(Area.kind == "district").order_by(Area.code)).all()
+    records = HEADER + "".join(f"member,{area.code},{area.code},2012-04-01,,,\n" for area in districts)
+    scheme_files.import_records(session, PROGRAMME, scheme=loaded, data=records.encode(), filename="districts.csv")
+    # every district with a quarter of 10 or more families turned around is paid £1,000, once
+    indicator = session.scalars(select(Indicator).where(Indicator.code == "families-turned-around")).one()
+    reaching = {
+        area.code
+        for area in districts
+        if any(
+            value >= 10
+            for value in session.scalars(
+                select(Measurement.value).where(
+                    Measurement.indicator_id == indicator.id, Measurement.area_id == area.id, Measurement.current
+                )
+            )
+        )
+    }
+    assert 0 < len(reaching) < len(districts)  # the demo has districts either side of the threshold
+    period = Period.parse("2014/15 Q4")
+    shown = schemes.compute(session, CONSOLE_ACTOR, loaded, period)  # the console's look: nothing stored
+    assert {line.unit for line in shown.lines if line.amount.pence} == reaching
+    assert all(line.evidence_id is not None and line.evidence_id < 0 for line in shown.lines)
+    assert (
+        session.scalar(select(func.count()).select_from(OutcomeRecord).where(OutcomeRecord.scheme_id == loaded.id)) == 0
+    )
+    claim = schemes.make_claim(session, FINANCE_ACTOR, scheme_code="districts-families", period=period)
+    paying = [line for line in claim.lines if line.paying]
+    assert {line.unit_ref for line in paying} == reaching
+    assert claim.total_pence == 1_000_00 * len(reaching)
+    assert all(line.evidence and line.evidence.source.startswith("Measurement ") for line in claim.lines)

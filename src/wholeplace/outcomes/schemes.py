@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
-from wholeplace.auth.actor import Actor, allowed, require
+from wholeplace.auth.actor import Actor, require
 from wholeplace.business_dates import today
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
@@ -102,9 +102,11 @@ def _paid_before(session: Session, scheme: Scheme, *, excluding: int | None) -> 
     return claims.Paid(frozenset(outcomes), by_unit, total, frozenset(failed))
 
 
-def _measurement_evidence(session: Session, actor: Actor, scheme: Scheme, units: set[str]) -> None:
-    """For a scheme paid on measurements: each area figure that reaches an outcome's threshold is evidence."""
-    held = {row for row in session.scalars(select(OutcomeRecord.source).where(OutcomeRecord.scheme_id == scheme.id))}
+def _measurement_evidence(session: Session, actor: Actor, scheme: Scheme, units: set[str]) -> list[OutcomeRecord]:
+    """For a scheme paid on measurements: each current area figure that reaches an outcome's threshold is
+    evidence for that area. Returns the records not yet held, unsaved."""
+    held = set(session.scalars(select(OutcomeRecord.source).where(OutcomeRecord.scheme_id == scheme.id)))
+    found = []
     for outcome in scheme.outcomes:
         if outcome.indicator_id is None or outcome.threshold is None:
             continue
@@ -118,7 +120,7 @@ def _measurement_evidence(session: Session, actor: Actor, scheme: Scheme, units:
                 f"{measurement.period}, {measurement.value.normalize():f}"
             )
             if meets and measurement.area.code in units and source not in held:
-                session.add(
+                found.append(
                     OutcomeRecord(
                         scheme_id=scheme.id,
                         unit_ref=measurement.area.code,
@@ -128,23 +130,39 @@ def _measurement_evidence(session: Session, actor: Actor, scheme: Scheme, units:
                         recorded_by=actor.label,
                     )
                 )
-    session.flush()
+    return found
 
 
 def compute(
-    session: Session, actor: Actor, scheme: Scheme, period: Period, *, claim_id: int | None = None
+    session: Session,
+    actor: Actor,
+    scheme: Scheme,
+    period: Period,
+    *,
+    claim_id: int | None = None,
+    record_evidence: bool = False,
 ) -> claims.Claim:
-    """The claim the scheme's records support for a period, not stored."""
+    """The claim the scheme's records support for a period. Nothing is stored unless `record_evidence`: then
+    the measurements that are evidence for a measurement-paid scheme are recorded first, so lines can cite them;
+    otherwise they are evidence in memory only, numbered below zero."""
     require(actor, "outcomes.view", object_type="scheme", object_id=scheme.code)
     members = [
         claims.Member(member.unit_ref, member.person_ref, member.attached_on)
         for member in session.scalars(select(CohortMember).where(CohortMember.scheme_id == scheme.id))
     ]
-    if scheme.evidence_rule is EvidenceRule.MEASUREMENTS and allowed(actor, "outcomes.claims"):
-        _measurement_evidence(session, actor, scheme, {member.unit for member in members})
+    unsaved: list[OutcomeRecord] = []
+    if scheme.evidence_rule is EvidenceRule.MEASUREMENTS:
+        unsaved = _measurement_evidence(session, actor, scheme, {member.unit for member in members})
+        if record_evidence:
+            session.add_all(unsaved)
+            session.flush()
+            unsaved = []
     evidence = [
         claims.Evidence(item.id, item.unit_ref, item.outcome_code, item.achieved_on, item.source)
         for item in session.scalars(select(OutcomeRecord).where(OutcomeRecord.scheme_id == scheme.id))
+    ] + [
+        claims.Evidence(-number, item.unit_ref, item.outcome_code, item.achieved_on, item.source)
+        for number, item in enumerate(unsaved, start=1)
     ]
     relapses = [
         claims.Relapse(item.id, item.unit_ref, item.person_ref, item.occurred_on, item.what)
@@ -184,7 +202,7 @@ def make_claim(session: Session, actor: Actor, *, scheme_code: str, period: Peri
     else:
         session.execute(delete(ClaimLineRecord).where(ClaimLineRecord.claim_id == claim.id))
         session.expire(claim, ["lines"])
-    computed = compute(session, actor, scheme, period, claim_id=claim.id)
+    computed = compute(session, actor, scheme, period, claim_id=claim.id, record_evidence=True)
     session.add_all(
         ClaimLineRecord(
             claim_id=claim.id,
