@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,9 @@ from wholeplace.paging import Page, paginate
 from wholeplace.problems import AccessRefused, Conflict
 
 GENESIS = "0" * 64
+# The id of the web request being served (set by web/request_log.py): entries written while serving it name it in
+# their detail, so an entry leads to the request's log line. Outside a request (the CLI) it is None and adds nothing.
+REQUEST_ID: ContextVar[str | None] = ContextVar("wholeplace_request_id", default=None)
 
 
 class Outcome(StrEnum):
@@ -96,6 +100,8 @@ def record(
     **detail: Any,
 ) -> AuditEntry:
     """Append one entry to the chain, in the caller's transaction."""
+    if (request_id := REQUEST_ID.get()) is not None:
+        detail = {"request_id": request_id, **detail}
     head = session.execute(select(AuditHead).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)

@@ -25,9 +25,10 @@ from wholeplace.settings import Settings
 from wholeplace.web import deps
 from wholeplace.web.app import create_app
 
-# Served to anyone: the sign-in page (GET and POST), GOV.UK Frontend's assets, our static files, and the
-# OpenAPI description of /api/v1 (it describes the API; every operation in it still needs a token).
-PUBLIC = {"/sign-in", "/assets", "/static", "/api/v1/openapi.json"}
+# Served to anyone: the sign-in page (GET and POST), GOV.UK Frontend's assets, our static files, the
+# OpenAPI description of /api/v1 (it describes the API; every operation in it still needs a token), and the
+# health and readiness probes a load balancer calls (they hold no data: web/operations.py).
+PUBLIC = {"/sign-in", "/assets", "/static", "/api/v1/openapi.json", "/healthz", "/readyz"}
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -64,9 +65,9 @@ def app(settings: Settings) -> FastAPI:
 
 def test_every_route_needs_a_signed_in_actor_and_every_form_its_csrf_token(app: FastAPI) -> None:
     # A new route must update this count (and be guarded, or listed in PUBLIC): the pages and API operations
-    # of the routers, 2 static mounts and the OpenAPI description. Should a FastAPI upgrade hide
+    # of the routers, 2 static mounts, the OpenAPI description and the 2 probes. Should a FastAPI upgrade hide
     # routes from the walk, the count falls and this fails, rather than passing over nothing.
-    assert len(served_routes(app)) == 164
+    assert len(served_routes(app)) == 166
     assert unguarded(app) == []
 
 

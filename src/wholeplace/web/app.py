@@ -28,8 +28,9 @@ from wholeplace.partners.routes import pages as partners_pages
 from wholeplace.settings import Settings, get_settings
 from wholeplace.sharing.routes import api as sharing_api
 from wholeplace.sharing.routes import pages as sharing_pages
-from wholeplace.web import audit_page, charts, errors, sections
+from wholeplace.web import audit_page, charts, errors, operations, sections
 from wholeplace.web.limits import BodyLimit
+from wholeplace.web.request_log import RequestLog, install_json_logging
 from wholeplace.web.security import SecurityMiddleware
 
 
@@ -54,10 +55,13 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
     app.state.sessions = sessions or session_factory(make_engine(settings.database_url))
     app.add_middleware(BodyLimit, max_mb=settings.max_upload_mb)  # inside SecurityMiddleware: its refusals get headers
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(RequestLog)  # outermost: it times the others and logs the status the client gets
+    install_json_logging()
     errors.install(app)
     app.mount("/assets", StaticFiles(directory=govuk / "assets"), name="assets")
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     for router in (
+        operations.probes,
         auth_pages,
         partners_pages,
         funds_pages,

@@ -45,7 +45,9 @@ def _api_actor(request: Request, session: DbSession) -> Actor:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise NotSignedIn("Send an API token in the header 'Authorization: Bearer <token>'")
-    return auth_service.actor_for_token(session, credentials.strip())
+    actor = auth_service.actor_for_token(session, credentials.strip())
+    request.state.actor = actor  # for the request's log line (web/request_log.py)
+    return actor
 
 
 PageActor = Annotated[Actor, Depends(_page_actor)]
