@@ -3,9 +3,6 @@ outcome from the console, linking again adds nothing, and a link that cannot be 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -14,17 +11,8 @@ from wholeplace.cli import app
 from wholeplace.db import session_factory
 from wholeplace.demo.outcomes import DA_CASE
 from wholeplace.outcomes.model import IndicatorLink, LinkKind
-from wholeplace.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def database(demo_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield demo_engine
-    get_settings.cache_clear()
 
 
 def links(engine: Engine, kind: LinkKind) -> int:
@@ -37,8 +25,8 @@ def case_id(engine: Engine) -> int:
         return session.scalars(select(BusinessCase.id).where(BusinessCase.name == DA_CASE)).one()
 
 
-def test_an_indicator_is_linked_to_a_grant_once(database: Engine) -> None:
-    before = links(database, LinkKind.GRANT)
+def test_an_indicator_is_linked_to_a_grant_once(demo_console: Engine) -> None:
+    before = links(demo_console, LinkKind.GRANT)
     command = ["outcomes", "link", "neet-16-18", "--fund", "wecb-2013-14", "--account", "Themes:Strategic Pool"]
     result = runner.invoke(app, command)
     assert (result.exit_code, result.output) == (
@@ -46,13 +34,13 @@ def test_an_indicator_is_linked_to_a_grant_once(database: Engine) -> None:
         "Young people not in education, employment or training is linked to the grant Themes:Strategic Pool\n",
     )
     assert runner.invoke(app, command).exit_code == 0  # again: the same link, not a second one
-    assert links(database, LinkKind.GRANT) == before + 1
+    assert links(demo_console, LinkKind.GRANT) == before + 1
 
 
-def test_an_indicator_is_linked_to_a_business_case_outcome_and_again_changes_nothing(database: Engine) -> None:
-    before = links(database, LinkKind.BENEFIT)
+def test_an_indicator_is_linked_to_a_business_case_outcome_and_again_changes_nothing(demo_console: Engine) -> None:
+    before = links(demo_console, LinkKind.BENEFIT)
     command = [
-        "outcomes", "link", "cwac-child-protection", "--case", str(case_id(database)),
+        "outcomes", "link", "cwac-child-protection", "--case", str(case_id(demo_console)),
         "--outcome", "Fewer children taken into care", "--area", "E06000050", "--counting", "reduction",
     ]  # fmt: skip
     result = runner.invoke(app, command)
@@ -61,10 +49,10 @@ def test_an_indicator_is_linked_to_a_business_case_outcome_and_again_changes_not
         result.output
     )
     assert runner.invoke(app, command).exit_code == 0
-    assert links(database, LinkKind.BENEFIT) == before + 1
+    assert links(demo_console, LinkKind.BENEFIT) == before + 1
 
 
-def test_a_link_that_cannot_be_made_is_refused_by_name(database: Engine) -> None:
+def test_a_link_that_cannot_be_made_is_refused_by_name(demo_console: Engine) -> None:
     unknown = runner.invoke(app, ["outcomes", "link", "burglary-of-sheds", "--case", "1"])
     assert unknown.exit_code == 1 and "indicator: There is no indicator burglary-of-sheds" in unknown.output
     nothing = runner.invoke(app, ["outcomes", "link", "all-crime"])
@@ -73,8 +61,8 @@ def test_a_link_that_cannot_be_made_is_refused_by_name(database: Engine) -> None
     )
     wrong = runner.invoke(
         app,
-        ["outcomes", "link", "all-crime", "--case", str(case_id(database)), "--outcome", "Tidier gardens",
+        ["outcomes", "link", "all-crime", "--case", str(case_id(demo_console)), "--outcome", "Tidier gardens",
          "--area", "Essex"],
     )  # fmt: skip
     assert wrong.exit_code == 1 and "The case has no outcome 'Tidier gardens'" in wrong.output
-    assert links(database, LinkKind.BENEFIT) == 2  # the demo's two
+    assert links(demo_console, LinkKind.BENEFIT) == 2  # the demo's two

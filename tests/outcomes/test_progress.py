@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -23,7 +22,6 @@ from wholeplace.outcomes.model import Baseline, Indicator, Measurement, Target
 from wholeplace.outcomes.periods import Period
 from wholeplace.outcomes.status import Reading, Status, assess
 from wholeplace.partners.model import Area
-from wholeplace.settings import get_settings
 
 CONSOLE = Actor.console()
 BASE_YEAR, CHANGE_YEAR, LATEST_YEAR = (Period.year(FinancialYear(year)) for year in (2009, 2010, 2010))
@@ -204,20 +202,11 @@ def test_tendrings_revised_2010_11_figure_keeps_both_rows_and_the_current_one_co
 runner = CliRunner()
 
 
-@pytest.fixture
-def database(demo_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The demo in the test database, and the command pointed at it."""
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield demo_engine
-    get_settings.cache_clear()
-
-
-def test_the_status_command_lists_every_indicator_and_area_with_its_status_and_rule(database: Engine) -> None:
+def test_the_status_command_lists_every_indicator_and_area_with_its_status_and_rule(demo_console: Engine) -> None:
     result = runner.invoke(app, ["outcomes", "status", "--format", "json"])
     assert result.exit_code == 0, result.output
     entries = json.loads(result.stdout)
-    with session_factory(database)() as session:
+    with session_factory(demo_console)() as session:
         rows = progress.status_rows(session, CONSOLE)
     assert len(entries) == len(rows)
     assert [(entry["indicator"], entry["area"]) for entry in entries] == [(row.code, row.area_code) for row in rows]

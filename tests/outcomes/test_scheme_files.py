@@ -32,7 +32,6 @@ from wholeplace.outcomes.model import (
 from wholeplace.outcomes.periods import Period
 from wholeplace.partners.model import Area
 from wholeplace.problems import AccessRefused, InvalidInput
-from wholeplace.settings import get_settings
 
 PROGRAMME = Actor(None, "programme.manager@essex.example", None, frozenset({Role.PROGRAMME}))
 VIEWER = Actor(None, "viewer@essex.example", None, frozenset({Role.VIEWER}))
@@ -155,26 +154,16 @@ def test_a_records_file_with_any_bad_row_is_refused_row_by_row_and_nothing_is_wr
     assert held(demo_session) == before
 
 
-def test_the_records_command_imports_a_file_and_refuses_a_bad_one(
-    demo_engine: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))  # type: ignore[attr-defined]
-    get_settings.cache_clear()
-    try:
-        good, bad = tmp_path / "april.csv", tmp_path / "may.csv"
-        good.write_text(HEADER + "member,FAM-TEST-3,SYN-P-9201,2026-04-01,,,\n", encoding="utf-8")
-        bad.write_text(HEADER + "outcome,FAM-NOBODY,,2026-05-01,work,,\n", encoding="utf-8")
-        runner = CliRunner()
-        result = runner.invoke(app, ["outcomes", "records", "families-pbr", str(good)])
-        assert (result.exit_code, result.output) == (
-            0,
-            "Imported april.csv: 1 members, 0 outcomes, 0 relapses\n",
-        )
-        result = runner.invoke(app, ["outcomes", "records", "families-pbr", str(bad)])
-        assert result.exit_code == 1
-        assert "may.csv, row 2, column 'unit': FAM-NOBODY is not in the cohort: add its members first" in result.output
-    finally:
-        get_settings.cache_clear()
+def test_the_records_command_imports_a_file_and_refuses_a_bad_one(demo_console: object, tmp_path: Path) -> None:
+    good, bad = tmp_path / "april.csv", tmp_path / "may.csv"
+    good.write_text(HEADER + "member,FAM-TEST-3,SYN-P-9201,2026-04-01,,,\n", encoding="utf-8")
+    bad.write_text(HEADER + "outcome,FAM-NOBODY,,2026-05-01,work,,\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["outcomes", "records", "families-pbr", str(good)])
+    assert (result.exit_code, result.output) == (0, "Imported april.csv: 1 members, 0 outcomes, 0 relapses\n")
+    result = runner.invoke(app, ["outcomes", "records", "families-pbr", str(bad)])
+    assert result.exit_code == 1
+    assert "may.csv, row 2, column 'unit': FAM-NOBODY is not in the cohort: add its members first" in result.output
 
 
 AREA_SCHEME = """\
