@@ -40,7 +40,7 @@ from wholeplace.outcomes.model import (
     Indicator,
     Target,
 )
-from wholeplace.outcomes.periods import Period, PeriodKind
+from wholeplace.outcomes.periods import Period
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind
 
@@ -59,6 +59,7 @@ SAFER_ESSEX = {
     "serious-acquisitive-crime": (12_500, Decimal("-0.04")),
     "anti-social-behaviour": (62_000, Decimal("-0.105")),
 }
+TARGET_QUARTER = Period.quarter(FinancialYear(2014), 1)  # the WECB targets stand from 2014/15 Q1
 BASELINE_YEAR = FinancialYear(2009)  # Safer Essex's change is 2010/11 against 2009/10
 
 
@@ -127,18 +128,8 @@ def _safer_essex_rows(session: Session) -> list[list[str]]:
                     session.add(_baseline(indicator, area, Period.year(year), Decimal(value)))
                     # ILLUSTRATIVE target for 2010/11: 5% below the baseline
                     target = (Decimal(value) * Decimal("0.95")).to_integral_value(ROUND_HALF_UP)
-                    session.add(_year_target(indicator, area, FinancialYear(2010), target))
+                    session.add(_target(indicator, area, Period.year(FinancialYear(2010)), target))
     return rows
-
-
-def _year_target(indicator: Indicator, area: Area, year: FinancialYear, value: Decimal) -> Target:
-    return Target(
-        indicator_id=indicator.id,
-        area_id=area.id,
-        period_start=year.starts,
-        period_kind=PeriodKind.YEAR,
-        value=value,
-    )
 
 
 def _indicator(session: Session, code: str) -> Indicator:
@@ -198,7 +189,7 @@ def _wecb_rows(session: Session) -> list[list[str]]:
                     value = (level * (1 + lean + noise)).quantize(Decimal("0.1"), ROUND_HALF_UP)
                     district_rows.append((district, quarter, value, on))
             session.add(_baseline(indicator, district, quarters[0], _first(district_rows, district)))
-            session.add(_target(indicator, district, FinancialYear(2014), target * size if cases is None else target))
+            session.add(_target(indicator, district, TARGET_QUARTER, target * size if cases is None else target))
         for area, quarter, value, on in district_rows:
             rows.append(
                 [
@@ -232,9 +223,7 @@ def _wecb_rows(session: Session) -> list[list[str]]:
             if quarter == quarters[0]:
                 session.add(_baseline(indicator, county, quarter, value))
         whole = target * sum((Decimal(w) for w in CSP_WEIGHTS_2010_11.values()), Decimal(0)) / Decimal(100_000)
-        session.add(
-            _target(indicator, county, FinancialYear(2014), whole.quantize(Decimal(1)) if cases is None else target)
-        )
+        session.add(_target(indicator, county, TARGET_QUARTER, whole.quantize(Decimal(1)) if cases is None else target))
     return rows
 
 
@@ -242,13 +231,13 @@ def _first(rows: list[tuple[Area, Period, Decimal, int | None]], area: Area) -> 
     return next(value for where, _period, value, _on in rows if where is area)
 
 
-def _target(indicator: Indicator, area: Area, year: FinancialYear, value: Decimal) -> Target:
-    starts = Period.quarter(year, 1)
+def _target(indicator: Indicator, area: Area, period: Period, value: Decimal) -> Target:
+    """A target from `period` on (a standing one until the next), to one decimal place."""
     return Target(
         indicator_id=indicator.id,
         area_id=area.id,
-        period_start=starts.starts,
-        period_kind=starts.kind,
+        period_start=period.starts,
+        period_kind=period.kind,
         value=value.quantize(Decimal("0.1"), ROUND_HALF_UP),
     )
 

@@ -5,7 +5,6 @@ compute a payment-by-results claim. The console acts as its operator (an admin),
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +21,7 @@ from wholeplace.money import Money
 from wholeplace.outcomes import claims, frameworks, grants, measurements, progress, realisation, scheme_files, schemes
 from wholeplace.outcomes.model import Counting
 from wholeplace.outcomes.periods import Period, PeriodError
+from wholeplace.outcomes.schemas import StatusOut
 from wholeplace.outcomes.status import number
 from wholeplace.problems import Problem
 
@@ -33,7 +33,6 @@ class Format(StrEnum):
     JSON = "json"
 
 
-ROUNDING = Decimal("0.01")
 FormatOption = Annotated[Format, typer.Option("--format", help="table or json")]
 
 
@@ -59,10 +58,6 @@ def import_command(
         f"Imported {report.filename}: {report.rows} rows, {report.new} new, {report.revised} revised "
         f"(the figures before are kept), {report.unchanged} unchanged"
     )
-
-
-def _figure(value: Any) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
 
 
 @outcomes_app.command("scheme")
@@ -174,24 +169,8 @@ def status_command(
 
 
 def _status_json(row: progress.StatusRow) -> dict[str, Any]:
-    return {
-        "indicator": row.code,
-        "indicator_name": row.indicator,
-        "area": row.area_code,
-        "area_name": row.area,
-        "period": str(row.period) if row.period else None,
-        "latest": _figure(row.latest),
-        "count": row.count,
-        "baseline": _figure(row.baseline),
-        "target": _figure(row.target),
-        "change": _figure(row.assessment.change),
-        "change_percent": _figure(row.assessment.change_percent.quantize(ROUNDING))
-        if row.assessment.change_percent is not None
-        else None,
-        "to_target": _figure(row.assessment.to_target),
-        "status": row.status.value,
-        "rule": row.assessment.rule,
-    }
+    """The API's status of one indicator and area, with the indicator named."""
+    return {"indicator": row.code, "indicator_name": row.indicator, **StatusOut.of(row).model_dump()}
 
 
 @outcomes_app.command("claim")

@@ -183,11 +183,12 @@ def trend(session: Session, actor: Actor, *, indicator: Indicator, area_id: int)
         )
     }
     kind: PeriodKind = indicator.frequency
+    ordered = sorted(targets.items())
     return [
         TrendPoint(
             Period(starts, kind),
             figures[starts][0] if starts in figures else None,
-            _target_for(sorted(targets.items()), Period(starts, kind)),
+            _target_for(ordered, Period(starts, kind)),
             figures[starts][1] if starts in figures else 0,
         )
         for starts in sorted(set(figures) | set(targets))

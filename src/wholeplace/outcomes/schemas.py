@@ -27,6 +27,7 @@ class StatusOut(BaseModel):
     target: str | None
     change: str | None
     change_percent: str | None
+    to_target: str | None = Field(description="Target less latest: what is still to move, in the indicator's units")
     status: str = Field(description="on_track, at_risk, off_track, too_few, no_target or no_data")
     rule: str
 
@@ -43,6 +44,7 @@ class StatusOut(BaseModel):
             target=_figure(row.target),
             change=_figure(row.assessment.change),
             change_percent=_figure(percent.quantize(Decimal("0.01"))) if percent is not None else None,
+            to_target=_figure(row.assessment.to_target),
             status=row.status.value,
             rule=row.assessment.rule,
         )
