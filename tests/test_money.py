@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError, apportion
@@ -268,3 +268,74 @@ def test_an_amount_past_ten_trillion_pounds_is_refused_however_it_is_written(pen
             Money.parse(written)
     with pytest.raises(MoneyError, match=r"is more than £10,000,000,000,000\.00"):
         Money.from_pounds(Decimal(pence).scaleb(-2))
+
+
+# Bounded reading: what a form or an API body may send, and what never reaches the ledger
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 23, "1" * 5000, "1e30", "1E3", "NaN", "nan", "inf", "-inf", "Infinity", "0x10", "1_000", "١٢٣", "1.5e2"],
+)
+def test_hostile_amounts_are_refused_with_a_money_error_never_another_error(text: str) -> None:
+    with pytest.raises(MoneyError) as refused:
+        Money.parse(text)
+    assert type(refused.value) is MoneyError
+    assert len(str(refused.value)) < 200  # the amount is shown cut short, not 5,000 digits long
+
+
+def test_an_amount_in_pounds_past_the_bound_is_refused_before_it_is_scaled_to_pence() -> None:
+    with pytest.raises(MoneyError, match="the largest amount this service holds"):
+        Money.from_pounds(Decimal("1E+999999999"))
+
+
+def test_leading_zeros_do_not_count_towards_the_bound() -> None:
+    assert Money.parse("0" * 30 + "1.50") == Money(150)
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=0, max_value=10**13 * 100))
+def test_every_bounded_amount_reads_back_from_its_plain_form(pence: int) -> None:
+    assert Money.parse(Money(pence).plain()) == Money(pence)
+    assert Money.from_pounds(Money(pence).pounds) == Money(pence)
+
+
+@settings(max_examples=50)
+@given(st.text(max_size=40))
+def test_any_text_is_read_as_money_or_refused_as_money_error(text: str) -> None:
+    try:
+        amount = Money.parse(text)
+    except MoneyError:
+        return
+    assert abs(amount.pence) <= 10**13 * 100
+
+
+def test_a_budget_year_is_read_as_2013_14_or_as_its_first_year() -> None:
+    assert FinancialYear.parse_budget_year("2013/14") == FinancialYear(2013)
+    assert FinancialYear.parse_budget_year(" 2013 ") == FinancialYear(2013)
+    assert FinancialYear.parse_budget_year("2099/00") == FinancialYear(2099)
+    assert FinancialYear.parse_budget_year("2000") == FinancialYear(2000)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("14", "'14' is not a financial year. Write it like 2013/14"),
+        ("200000", "'200000' is not a financial year"),
+        ("1999/00", "'1999/00' is not a year this service budgets for: give one from 2000/01 to 2099/00"),
+        ("2100", "'2100' is not a year this service budgets for"),
+        ("0014", "'0014' is not a year this service budgets for"),
+        ("2013/15", "2013/14 follows 2013"),
+        ("", "is not a financial year"),
+        ("2" * 5000, "is not a financial year"),
+    ],
+)
+def test_a_budget_year_outside_2000_to_2099_or_badly_written_is_refused(text: str, message: str) -> None:
+    with pytest.raises(FinancialYearError, match=message):
+        FinancialYear.parse_budget_year(text)
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=2000, max_value=2099))
+def test_every_budget_year_reads_back_from_how_it_is_written(start_year: int) -> None:
+    assert FinancialYear.parse_budget_year(str(FinancialYear(start_year))) == FinancialYear(start_year)

@@ -18,6 +18,10 @@ PENCE_PER_POUND = 100
 # The largest amount read from anyone: £10 trillion, far past any public budget, and far inside the 64-bit
 # pence the ledger stores, so sums of many such amounts still fit.
 LARGEST_POUNDS = 10**13
+# Financial years a fund, a contribution or a spend may be profiled to: a typing slip such as 14 or 200000 is
+# refused rather than stored as the year 14. Importers of history (outcomes, price years) keep `parse`'s range.
+FIRST_BUDGET_YEAR = 2000
+LAST_BUDGET_YEAR = 2099
 
 # "£1,115,160.00", "1115160", "-£944", "£-944", "1,115,160.5": thousands groups are optional but,
 # when present, must be groups of three so that "1,1151,60" is not read as a number.
@@ -33,6 +37,11 @@ class MoneyError(ValueError):
     """An amount that cannot be read as pounds and pence."""
 
 
+def _shown(text: str, longest: int = 40) -> str:
+    """What was typed, cut short so a message about a 10,000-character amount stays readable."""
+    return text if len(text) <= longest else f"{text[:longest]}..."
+
+
 @total_ordering
 @dataclass(frozen=True, slots=True)
 class Money:
@@ -46,11 +55,17 @@ class Money:
         cleaned = text.strip()
         match = _AMOUNT.match(cleaned)
         if not match or (match["sign1"] and match["sign2"]):
-            raise MoneyError(f"'{text}' is not an amount of money. Write it like £1,234.56")
+            raise MoneyError(f"'{_shown(text)}' is not an amount of money. Write it like £1,234.56")
         fraction = match["fraction"] or ""
         if len(fraction) > 2:
-            raise MoneyError(f"'{text}' has more than 2 decimal places. Amounts are in pounds and pence")
-        units = int(match["units"].replace(",", ""))
+            raise MoneyError(f"'{_shown(text)}' has more than 2 decimal places. Amounts are in pounds and pence")
+        digits = match["units"].replace(",", "").lstrip("0")
+        if len(digits) > len(str(LARGEST_POUNDS)):  # before int(): Python refuses to read 4,300 digits and more
+            raise MoneyError(
+                f"'{_shown(text)}' is more than {cls(LARGEST_POUNDS * PENCE_PER_POUND)}, "
+                "the largest amount this service holds"
+            )
+        units = int(digits or "0")
         pence = units * PENCE_PER_POUND + int(fraction.ljust(2, "0"))
         return cls._within_reason(-pence if (match["sign1"] or match["sign2"]) else pence, text)
 
@@ -65,6 +80,8 @@ class Money:
             raise MoneyError(f"'{pounds}' is not an amount of money") from error
         if not value.is_finite():
             raise MoneyError(f"'{pounds}' is not an amount of money")
+        if value and value.adjusted() >= len(str(LARGEST_POUNDS)):  # before scaling 1E+999999999 to pence
+            return cls._within_reason(LARGEST_POUNDS * PENCE_PER_POUND + 1, pounds)
         # Scale by the exponent, not by multiplying: Decimal multiplication rounds beyond 28 digits.
         pence = value.scaleb(2, context=Context(prec=len(value.as_tuple().digits) + 2))
         if pence != pence.to_integral_value():
@@ -75,7 +92,7 @@ class Money:
     def _within_reason(cls, pence: int, given: object) -> Money:
         if abs(pence) > LARGEST_POUNDS * PENCE_PER_POUND:
             largest = cls(LARGEST_POUNDS * PENCE_PER_POUND)
-            raise MoneyError(f"'{given}' is more than {largest}, the largest amount this service holds")
+            raise MoneyError(f"'{_shown(str(given))}' is more than {largest}, the largest amount this service holds")
         return cls(pence)
 
     @property
@@ -165,13 +182,25 @@ class FinancialYear:
     def parse(cls, text: str) -> FinancialYear:
         match = re.fullmatch(r"\s*([0-9]{4})/([0-9]{2})\s*", text)
         if not match:
-            raise FinancialYearError(f"'{text}' is not a financial year. Write it like 2013/14")
+            raise FinancialYearError(f"'{_shown(text)}' is not a financial year. Write it like 2013/14")
         start, end = int(match[1]), int(match[2])
         if (start + 1) % 100 != end:
             raise FinancialYearError(
-                f"'{text}' is not a financial year: {start}/{(start + 1) % 100:02d} follows {start}"
+                f"'{_shown(text)}' is not a financial year: {start}/{(start + 1) % 100:02d} follows {start}"
             )
         return cls(start)
+
+    @classmethod
+    def parse_budget_year(cls, text: str) -> FinancialYear:
+        """A year money is profiled to, typed as `2013/14` or as its first year `2013`, from 2000/01 to 2099/00."""
+        cleaned = text.strip()
+        year = cls(int(cleaned)) if re.fullmatch(r"[0-9]{4}", cleaned) else cls.parse(cleaned)
+        if not FIRST_BUDGET_YEAR <= year.start_year <= LAST_BUDGET_YEAR:
+            raise FinancialYearError(
+                f"'{cleaned}' is not a year this service budgets for: give one from "
+                f"{cls(FIRST_BUDGET_YEAR)} to {cls(LAST_BUDGET_YEAR)}"
+            )
+        return year
 
     @classmethod
     def of(cls, day: dt.date) -> FinancialYear:
