@@ -7,6 +7,7 @@ missing those tests skip with the reason, except under CI=true, where that is a 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from wholeplace.auth import service as auth_service
+from wholeplace.backup import restore_backup, write_backup
 from wholeplace.db import Base, make_engine, normalise_url, session_factory
 from wholeplace.migrate import upgrade
 from wholeplace.models import import_all_models
@@ -109,24 +111,46 @@ def _load_demo_into(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Essex demo loaded once per run into a SQLite file that each test using it copies."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copy(sqlite_template, path)
-    _load_demo_into(make_engine(f"sqlite:///{path}"))
-    return path
+def shared_demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, worker: str) -> tuple[Path, Path]:
+    """The Essex demo loaded once per run, not once per worker: a SQLite file and a backup of it.
+
+    The first worker to need it loads it (about 30 s) while the others wait on a lock; PostgreSQL gets it by
+    restoring the backup (about 6 s), which `tests/test_backup.py` proves gives the same rows and statements.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker != "main" else base  # under xdist the run's directory holds each worker's
+    database, backup = shared / "demo.db", shared / "demo.backup"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not backup.exists():
+            building = shared / "demo-building.db"
+            shutil.copy(sqlite_template, building)
+            demo = make_engine(f"sqlite:///{building}")
+            _load_demo_into(demo)
+            write_backup(demo, shared / "demo-building.backup")
+            demo.dispose()
+            building.replace(database)
+            (shared / "demo-building.backup").replace(backup)
+    return database, backup
 
 
 @pytest.fixture(scope="session")
-def postgres_demo_template(worker: str) -> Iterator[str]:
-    """The Essex demo loaded once per run and worker into a PostgreSQL database that tests copy (TEMPLATE)."""
+def sqlite_demo_template(shared_demo: tuple[Path, Path]) -> Path:
+    """The Essex demo in a SQLite file that each test using it copies."""
+    return shared_demo[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(worker: str, shared_demo: tuple[Path, Path]) -> Iterator[str]:
+    """The Essex demo restored once per run and worker into a PostgreSQL database that tests copy (TEMPLATE)."""
     try:
         url = _worker_database(PG_URL, f"{worker}_demo")
     except Exception as error:
         unavailable(f"PostgreSQL is not reachable at {PG_URL}: {error}")
     engine = make_engine(url)
     upgrade(engine)
-    _load_demo_into(engine)  # disposed: a template must have no connections when it is copied
+    restore_backup(engine, shared_demo[1])
+    engine.dispose()  # a template must have no connections when it is copied
     name = make_url(url).database or ""
     yield name
     _drop_database(PG_URL, name)
