@@ -7,17 +7,19 @@
 
 It makes a fresh PostgreSQL database (`wholeplace_load`, on the server of WHOLEPLACE_TEST_DATABASE_URL,
 default 127.0.0.1:5432), loads the demo with `wholeplace demo load`, and starts `uvicorn` with several
-workers on a free port of 127.0.0.1. Each simulated user is an asyncio task with its own cookies: it signs in
+workers on a free port of 127.0.0.1.
+
+Each simulated user is an asyncio task with its own cookies. Users arrive over the first 5 s; each signs in
 through the sign-in form (CSRF token and all) as one of the demo's people, then, with a pause of 0.5 to 1.5 s
 between pages as a person reading them would take, opens a mix of pages chosen by weight: a fund statement, the
 decisions list and a decision, a business case's results, and, for caseworkers, their case list, a case and the
-gateway; one visit in 50 signs in again. Users arrive over the first 5 s. Pages are found by following the links the lists show.
+gateway. One visit in 50 signs in again. Pages are found by following the links the lists show.
 
-At each level it prints the requests made, throughput, p50, p95 and p99 latency and errors (any response
-other than 200 or 303, or a failed connection), the same for the pages alone (signing in is slow by design:
-argon2id verifies a password in about a third of a second of a core), then the peer: the same users asking `/healthz` (the process
-alone, no database) for the same time, so the mix's p99 is read against what the server and client cost
-without the application's work. The aim (issue 18): 0 errors at 32 users and the mix's p99 under 250 ms.
+At each level it prints the requests made, throughput, p50, p95 and p99 latency and errors (any response other
+than 200 or 303, or a failed connection); the same for the pages alone, since signing in is slow by design
+(argon2id takes about a third of a second of a core to verify a password); and the peer: the same users asking
+`/healthz` (the process alone, no database) for the same time, so the mix's p99 is read against what the server
+and client cost without the application's work. The aim (issue 18): 0 errors at 32 users, p99 under 250 ms.
 """
 
 from __future__ import annotations
