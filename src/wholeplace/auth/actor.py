@@ -29,6 +29,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "decisions.view": EVERYONE,
     "decisions.draft": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     "decisions.decide": frozenset({Role.DECISION_MAKER}),
+    # scrutiny members calling a decision in (and recording the outcome) are viewers of the fund's papers
+    "decisions.call_in": frozenset({Role.ADMIN, Role.DECISION_MAKER, Role.VIEWER}),
+    # posting an approved decision's money once its call-in period is over
+    "decisions.post": frozenset({Role.ADMIN, Role.FINANCE, Role.DECISION_MAKER}),
     "meetings.manage": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     "business_cases.view": EVERYONE,
     "business_cases.edit": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME, Role.ANALYST}),
@@ -43,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "outcomes.schemes": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME}),
     # a claim's lines name families and people by reference: the officers who make, check and approve claims
     "outcomes.claim_lines": frozenset({Role.ADMIN, Role.FINANCE, Role.PROGRAMME, Role.ANALYST, Role.DECISION_MAKER}),
+    # section 75 agreements: everyone reads them; the host's finance staff record them, receipts and settlements
+    "section75.view": EVERYONE,
+    "section75.manage": frozenset({Role.ADMIN, Role.FINANCE}),
 }
 
 

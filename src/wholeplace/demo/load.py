@@ -22,6 +22,7 @@ from wholeplace.demo.cohort_place import SIGN_INS
 from wholeplace.demo.funds import load_demo_funds
 from wholeplace.demo.linkage import load_index
 from wholeplace.demo.outcomes import load_demo_outcomes
+from wholeplace.demo.section75 import load_demo_section75
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.model import Area, AreaKind, Organisation, OrganisationKind
 from wholeplace.problems import InvalidInput
@@ -93,6 +94,7 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
     cohort = load_cohort(session, actor)
     linked = load_index(session, actor)
     measured = load_demo_outcomes(session, actor)
+    load_demo_section75(session, actor)
     audit.record(
         session,
         actor,
