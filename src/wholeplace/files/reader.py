@@ -21,14 +21,28 @@ NULL_TAG = "tag:yaml.org,2002:null"
 Entries = dict[str, tuple[Node, Node]]  # key -> (key node, value node)
 
 
+# No file we read nests past a dozen levels; composing 10,000 nested brackets ran out of Python's stack.
+MAX_DEPTH = 100
+
+
 class NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing aliases: a few nested `*` references can make a tree of billions of nodes."""
+    """The safe loader, refusing aliases (a few nested `*` references can make a tree of billions of nodes) and
+    nesting deeper than MAX_DEPTH levels."""
+
+    depth = 0
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*) are not allowed: write each value out", mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, f"lists or keys nest deeper than {MAX_DEPTH} levels", mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def child(path: str, key: str) -> str:
