@@ -31,6 +31,7 @@ from wholeplace.outcomes.cli import outcomes_app
 from wholeplace.partners import service as partners_service
 from wholeplace.partners.engine import parse_kind
 from wholeplace.problems import InvalidInput, Problem
+from wholeplace.section75.cli import section75_app
 from wholeplace.settings import get_settings
 from wholeplace.sharing.rls import grant_application_role
 
@@ -54,6 +55,7 @@ app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(unit_costs_app, name="unit-costs")
 app.add_typer(cases_app, name="cases")
 app.add_typer(linkage_app, name="linkage")
+app.add_typer(section75_app, name="section75")
 
 
 @db_app.command("upgrade")

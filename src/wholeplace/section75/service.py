@@ -34,9 +34,14 @@ from wholeplace.section75.model import (
 from wholeplace.section75.terms import AgreementTerms, read_amount, read_date
 
 
+def require_manage(actor: Actor) -> None:
+    """Refuse anyone who may not record agreements, receipts or settlements (before a form is even shown)."""
+    require(actor, "section75.manage", object_type="s75_agreement")
+
+
 def create_agreement(session: Session, actor: Actor, *, terms: AgreementTerms) -> Agreement:
     """Record a signed agreement over a fund: its partners, shares and instalment schedules."""
-    require(actor, "section75.manage", object_type="s75_agreement")
+    require_manage(actor)
     problems: list[Problem] = []
     fund = session.scalar(select(Fund).where(Fund.code == terms.fund))
     if fund is None:
@@ -392,6 +397,8 @@ def draft_settlement(
 ) -> Decision:
     """Draft the decision that settles the year; approving it posts the partners' shares."""
     require(actor, "section75.manage", object_type="s75_agreement", object_id=agreement_id)
+    if report_date is not None and (problems := read_date(report_date, "report_date", "Report date")[1]):
+        raise InvalidInput(problems)
     found = compute_settlement(session, actor, agreement_id=agreement_id, year=year, accrued=accrued)
     agreement = get_agreement(session, actor, agreement_id)
     if any(

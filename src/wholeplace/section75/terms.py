@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from wholeplace.money import Money, MoneyError
+from wholeplace.money import FinancialYear, FinancialYearError, Money, MoneyError
 from wholeplace.plain_text import clean_name
 from wholeplace.problems import Problem
 from wholeplace.section75.engine import check_shares, parse_share
@@ -209,3 +209,24 @@ def _read_partner(raw: object, where: str) -> tuple[PartnerTerms | None, list[Pr
     if problems:
         return None, problems
     return PartnerTerms(name, shares["overspend_share"], shares["underspend_share"], tuple(instalments)), []  # type: ignore[arg-type]
+
+
+def read_settlement_inputs(year_text: str, accrued_text: str) -> tuple[FinancialYear | None, Money, list[Problem]]:
+    """The year to settle (`2025/26`) and the expenditure not yet paid from the pool (£0.00 or more, default none)."""
+    problems = []
+    year = None
+    try:
+        year = FinancialYear.parse(year_text[:20])
+    except FinancialYearError as error:
+        problems.append(Problem("year", str(error)))
+    accrued, text = Money(0), accrued_text.strip()
+    if len(text) > 60:
+        problems.append(Problem("accrued", "That is not an amount of money. Write it like £212,345.67"))
+    elif text:
+        try:
+            accrued = Money.parse(text)
+        except MoneyError as error:
+            problems.append(Problem("accrued", str(error)))
+        if accrued.pence < 0:
+            problems.append(Problem("accrued", "Expenditure not yet paid must be £0.00 or more"))
+    return year, accrued, problems

@@ -14,6 +14,7 @@ from wholeplace.auth.routes import pages as auth_pages
 from wholeplace.cases.routes import api as cases_api
 from wholeplace.cases.routes import pages as cases_pages
 from wholeplace.db import make_engine, session_factory
+from wholeplace.decisions import fund_money, meeting_routes
 from wholeplace.decisions.routes import api as decisions_api
 from wholeplace.decisions.routes import pages as decisions_pages
 from wholeplace.funds.routes import api as funds_api
@@ -25,6 +26,8 @@ from wholeplace.outcomes.money_routes import pages as outcomes_money_pages
 from wholeplace.outcomes.routes import pages as outcomes_pages
 from wholeplace.partners.routes import api as partners_api
 from wholeplace.partners.routes import pages as partners_pages
+from wholeplace.section75.api import api as section75_api
+from wholeplace.section75.routes import pages as section75_pages
 from wholeplace.settings import Settings, get_settings
 from wholeplace.sharing.routes import api as sharing_api
 from wholeplace.sharing.routes import pages as sharing_pages
@@ -66,12 +69,15 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         partners_pages,
         funds_pages,
         decisions_pages,
+        fund_money.pages,
+        meeting_routes.pages,
         business_cases_pages,
         cases_pages,
         sharing_pages,
         linkage_pages,
         outcomes_pages,
         outcomes_money_pages,
+        section75_pages,
         charts.pages,
         sections.pages,
         audit_page.pages,
@@ -82,11 +88,14 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         partners_api,
         funds_api,
         decisions_api,
+        fund_money.api,
+        meeting_routes.api,
         business_cases_api,
         cases_api,
         sharing_api,
         linkage_api,
         outcomes_api,
+        section75_api,
     )
     for router in (*api_routers, audit_page.api):
         app.include_router(router, prefix="/api/v1")
