@@ -207,7 +207,7 @@ def test_a_user_adds_a_case_in_the_editor_and_sees_its_results(
     page = analyst.get(saved.headers["location"])
     assert page.status_code == 200 and "Version 1 has been saved and appraised." in page.text
     facts = summary(page.text)
-    assert facts["Net present value, fiscal"] == "+£500.00"
+    assert facts["Net present value, fiscal"] == "+£500"  # a headline figure, in whole pounds
     assert facts["Benefit-cost ratio (all benefits ÷ costs)"] == "1.5000"
     assert facts["Discounted payback year (fiscal)"] == "2013/14"
     assert ["2013/14", "1.000000", "£1,000.00", "£1,000.00", "£1,500.00", "£1,000.00", "£1,500.00"] in cells(page.text)
@@ -330,7 +330,7 @@ def test_the_results_page_simulates_an_uncertain_case_and_gives_break_even_value
     page = viewer.get(f"/business-cases/{uncertain_id}?draws=2000&seed=7")
     rows = cells(page.text)
     # The central value is the uniform's mean, 0.5: the same £500 NPV as the point estimate.
-    assert summary(page.text)["Net present value, public value"] == "+£500.00"
+    assert summary(page.text)["Net present value, public value"] == "+£500"
     # Every draw has a success rate of at least 0.4: 10 x 0.4 x £300 = £1,200 of benefits > £1,000 of cost.
     simulated = next(row for row in rows if row[0] == "Net present value, public value" and len(row) == 6)
     assert simulated[-1] == "100.0%"
@@ -339,11 +339,11 @@ def test_the_results_page_simulates_an_uncertain_case_and_gives_break_even_value
     reseeded = cells(viewer.get(f"/business-cases/{uncertain_id}?draws=2000&seed=8").text)
     assert next(row for row in reseeded if row[0] == simulated[0] and len(row) == 6) != simulated
     # P10 and P90 of uniform(0.4, 0.6) are 0.42 and 0.58: NPV = 10 x rate x £300 - £1,000 = £260 and £740.
-    assert ["outcomes[0].success_rate", "0.4200", "0.5800", "+£260.00", "+£740.00", "£480.00"] in rows
+    assert ["Success rate, Fewer repeat incidents", "0.4200", "0.5800", "+£260.00", "+£740.00", "£480.00"] in rows
     assert 'data-chart="histogram"' in page.text and 'data-chart="tornado"' in page.text
     # Break-even: 10 x s x £300 = £1,000 when s = 1/3; the unit value: 10 x 0.5 x v = £1,000 when v = £200.
-    assert ["outcomes[0].success_rate", "0.5000", "0.3333"] in rows
-    assert ["outcomes[0].benefits[0].unit_value", "£300.00", "£200.00"] in rows
+    assert ["Success rate, Fewer repeat incidents", "0.5000", "0.3333"] in rows
+    assert ["Value to Essex Police of each outcome, Fewer repeat incidents", "£300.00", "£200.00"] in rows
     certain = viewer.get(f"/business-cases/{certain_id}")
     assert "No input of this case is uncertain" in certain.text and 'data-chart="histogram"' not in certain.text
     assert viewer.get(f"/business-cases/{uncertain_id}?draws=0").status_code == 422

@@ -191,6 +191,7 @@ def test_simulate_adds_a_simulation_object_to_the_json(tmp_path: Path) -> None:
     assert [bar["input"] for bar in simulation["tornado"]] == ["outcomes[0].success_rate", "costs[0].amount"]
     assert simulation["break_even"][-1] == {
         "input": "outcomes[0].benefits[0].unit_value",
+        "label": "Value to Police of each outcome, Fewer repeat incidents",
         "measure": "money",
         "central": "50.00",
         "value": "20.00",  # 3 x 100 x 0.5 x v = 3 x £1,000 at v = £20
@@ -209,6 +210,7 @@ def test_simulate_prints_the_spread_the_tornado_and_break_even_as_tables(tmp_pat
         "Monte Carlo simulation: 1,000 draws, seed 4",
         "Probability NPV > 0",
         "Tornado",
+        "Success rate, Fewer repeat incidents",
         "outcomes[0].success_rate",
         "0.3894",
         "+£2,841.00",

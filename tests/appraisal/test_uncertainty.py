@@ -245,8 +245,16 @@ def test_break_even_success_rate_and_unit_value_worked_by_hand() -> None:
     # NPV = 100 x success x £50 - £1,000 = 0 at success = 1,000 / 5,000 = 0.2;
     #      100 x 0.5 x unit value - £1,000 = 0 at unit value = 1,000 / 50 = £20.
     assert break_even(case_from(HAND)) == (
-        BreakEven("outcomes[0].success_rate", Measure.SHARE, D("0.5000"), D("0.2000")),
-        BreakEven("outcomes[0].benefits[0].unit_value", Measure.MONEY, D("50.00"), D("20.00")),
+        BreakEven(
+            "outcomes[0].success_rate", "Success rate, Fewer repeat incidents", Measure.SHARE, D("0.5000"), D("0.2000")
+        ),
+        BreakEven(
+            "outcomes[0].benefits[0].unit_value",
+            "Value to Police of each outcome, Fewer repeat incidents",
+            Measure.MONEY,
+            D("50.00"),
+            D("20.00"),
+        ),
     )
 
 
@@ -260,7 +268,9 @@ def test_break_even_with_discounting() -> None:
         ('discount_rate: "0"', 'discount_rate: "0.10"'),
         ("amount: 1000", "by_year: {2013/14: 1000, 2014/15: 1100}"),
     )
-    assert break_even(case)[0] == BreakEven("outcomes[0].success_rate", Measure.SHARE, D("0.5000"), D("0.2095"))
+    assert break_even(case)[0] == BreakEven(
+        "outcomes[0].success_rate", "Success rate, Fewer repeat incidents", Measure.SHARE, D("0.5000"), D("0.2095")
+    )
 
 
 def test_break_even_of_uncertain_inputs_comes_first_and_a_drop_off_is_found_by_bisection() -> None:
@@ -297,7 +307,13 @@ def test_a_cashable_share_may_be_uncertain_but_moves_neither_npv() -> None:
     case = case_from(HAND, ("kind: fiscal_cashable,", "kind: fiscal_cashable, cashable_share: {uniform: [0.2, 0.6]},"))
     (bar,) = tornado(case)
     assert (bar.key_path, bar.swing) == ("outcomes[0].benefits[0].cashable_share", Money(0))
-    assert break_even(case)[0] == BreakEven("outcomes[0].benefits[0].cashable_share", Measure.SHARE, D("0.4000"), None)
+    assert break_even(case)[0] == BreakEven(
+        "outcomes[0].benefits[0].cashable_share",
+        "Cashable share of the value to Police, Fewer repeat incidents",
+        Measure.SHARE,
+        D("0.4000"),
+        None,
+    )
     assert simulate(case, 10).npv_total.p10 == Money.parse("1500")
 
 
@@ -311,6 +327,7 @@ def test_the_analysis_as_json() -> None:
     assert data["probability_npv_positive"] == "1.0000"
     assert data["tornado"][0] == {  # type: ignore[index]
         "input": "outcomes[0].success_rate",
+        "label": "Success rate, Fewer repeat incidents",
         "measure": "share",
         "low": "0.3894",
         "high": "0.6106",
@@ -320,6 +337,7 @@ def test_the_analysis_as_json() -> None:
     }
     assert data["break_even"][1] == {  # type: ignore[index]
         "input": "outcomes[0].success_rate",
+        "label": "Success rate, Fewer repeat incidents",
         "measure": "share",
         "central": "0.5000",
         "value": "0.2000",  # 3 x 100 x s x £50 = 3 x £1,000 at s = 0.2

@@ -67,8 +67,9 @@ def test_an_analyst_adds_a_case_fixes_a_problem_and_saves_a_second_version(
     page.get_by_role("button", name="Save and appraise").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 1 has been saved")
     # 2 years: £1,000 + £1,000/1.035 = £1,966.18 of costs; £1,500 + £1,500/1.035 = £2,949.28 of benefits;
-    # NPV = £2,949.28 - £1,966.18 = £983.10 (each present value is rounded to the penny, then subtracted)
-    expect(page.locator(".govuk-summary-list")).to_contain_text("+£983.10")
+    # NPV = £2,949.28 - £1,966.18 = £983.10 (each present value is rounded to the penny, then subtracted),
+    # shown in whole pounds as a headline figure
+    expect(page.locator(".govuk-summary-list")).to_contain_text("+£983")
 
     page.get_by_role("link", name="Edit the case").click()
     page.get_by_label("Case file", exact=True).fill(

@@ -36,7 +36,14 @@ from wholeplace.appraisal.distributions import PARAMETERS, Distribution, Shape, 
 from wholeplace.appraisal.unit_costs import UnitCostLibrary, shipped_library
 from wholeplace.files.numbers import decimal_of, reasonable
 from wholeplace.files.reader import LineNumberedReader, child
-from wholeplace.money import FinancialYear, FinancialYearError, Money
+from wholeplace.money import (
+    FIRST_BUDGET_YEAR,
+    LARGEST_POUNDS,
+    LAST_BUDGET_YEAR,
+    FinancialYear,
+    FinancialYearError,
+    Money,
+)
 from wholeplace.problems import Problem
 
 CASE_KEYS = (
@@ -66,6 +73,10 @@ OUTCOME_KEYS = (
 )
 BENEFIT_KEYS = ("beneficiary", "kind", "unit_value", "unit_cost", "cashable_share", "health")
 MAX_YEARS = 1000
+MAX_NAME = 300  # the longest name a stored case keeps (BusinessCase.name)
+# More people than live in the United Kingdom, in any one year: a cohort past it is a typing slip, and its
+# outcomes times a unit value would run past the largest amount the service holds.
+MAX_PEOPLE = Decimal(100_000_000)
 PENCE_PER_POUND = Decimal(100)
 
 Value = TypeVar("Value")
@@ -114,8 +125,17 @@ class CaseReader(LineNumberedReader):
             return None
         name = self.required(entries, root, "", "name", "Enter the case's name, like name: Domestic abuse hub")
         name = self.text(name, "name", "the case's name") if name is not None else None
+        if name is not None and len(name) > MAX_NAME:
+            assert "name" in entries
+            self.refuse(entries["name"][1], "name", f"The case's name must be {MAX_NAME} characters or fewer")
+            name = None
         first_year = self.required(entries, root, "", "first_year", "Enter the first year, like first_year: 2013/14")
         self.first_year = self.financial_year(first_year, "first_year") if first_year is not None else None
+        if self.first_year is not None and not FIRST_BUDGET_YEAR <= self.first_year.start_year <= LAST_BUDGET_YEAR:
+            assert first_year is not None
+            first, last = FinancialYear(FIRST_BUDGET_YEAR), FinancialYear(LAST_BUDGET_YEAR)
+            self.refuse(first_year, "first_year", f"Give a first year from {first} to {last}, like 2013/14")
+            self.first_year = None
         years = self.required(entries, root, "", "years", "Enter the appraisal period in years, like years: 5")
         self.years = self.integer(years, "years", "the appraisal period", 1, MAX_YEARS) if years is not None else None
         self.price_year = self.first_year
@@ -451,31 +471,40 @@ class CaseReader(LineNumberedReader):
     def money_or_distribution(self, node: Node, path: str, slots: Slots) -> Decimal | None:
         """An amount of pounds as whole pence (a Decimal, so it can stand beside counts)."""
         if isinstance(node, MappingNode):
-            return self.uncertain_value(node, path, None, slots, scale=PENCE_PER_POUND)
+            largest = Decimal(LARGEST_POUNDS)
+            return self.uncertain_value(node, path, None, slots, scale=PENCE_PER_POUND, largest=largest)
         amount = self.money(node, path, "an amount")
         return None if amount is None else Decimal(amount.pence)
 
     def count(self, node: Node, path: str, slots: Slots) -> Decimal | None:
         if isinstance(node, MappingNode):
-            return self.uncertain_value(node, path, None, slots)
+            return self.uncertain_value(node, path, None, slots, largest=MAX_PEOPLE)
         text = self.scalar(node, path, "the number of people")
         if text is None:
             return None
         value = decimal_of(text, amounts=True) if reasonable(text) else None
-        if value is None or value < 0:
-            self.refuse(node, path, f"The number of people must be 0 or more, like 1160, not '{text}'")
+        if value is None or not 0 <= value <= MAX_PEOPLE:
+            self.refuse(node, path, f"The number of people must be from 0 to {MAX_PEOPLE:,}, like 1160, not '{text}'")
             return None
         return value
 
     def uncertain_value(
-        self, node: MappingNode, path: str, high: Decimal | None, slots: Slots, *, scale: Decimal = Decimal(1)
+        self,
+        node: MappingNode,
+        path: str,
+        high: Decimal | None,
+        slots: Slots,
+        *,
+        scale: Decimal = Decimal(1),
+        largest: Decimal | None = None,
     ) -> Decimal | None:
         """Keep a distribution as an uncertain input driving `slots`; its central value stands in the case.
 
         `scale` turns the numbers as written (pounds) into the slots' units (pence). With no slots (the year
         is outside the period, say) the distribution is only checked: that problem is already recorded.
+        `largest` bounds every number as written (a normal's standard deviation too), as amounts are bounded.
         """
-        distribution = self.distribution(node, path, high)
+        distribution = self.distribution(node, path, high, largest)
         if distribution is None or not slots:
             return None
         scaled = Distribution(distribution.shape, tuple(number * scale for number in distribution.numbers))
@@ -483,7 +512,9 @@ class CaseReader(LineNumberedReader):
         self.uncertain.append(uncertain)
         return uncertain.central
 
-    def distribution(self, node: MappingNode, path: str, high: Decimal | None) -> Distribution | None:
+    def distribution(
+        self, node: MappingNode, path: str, high: Decimal | None, largest: Decimal | None = None
+    ) -> Distribution | None:
         """A distribution such as {triangular: [0.1, 0.25, 0.4]} for a value from 0 to `high`, or None if not one."""
         before = len(self.problems)
         entries = self.mapping(node, path, tuple(PARAMETERS), "A distribution")
@@ -511,5 +542,8 @@ class CaseReader(LineNumberedReader):
             numbers.append(number)
         if reason := distribution_problem(shape, tuple(numbers), high):
             self.refuse(value_node, at, reason)
+            return None
+        if largest is not None and any(number > largest for number in numbers):
+            self.refuse(value_node, at, f"Each number of the distribution must be {largest:,} or less")
             return None
         return Distribution(shape, tuple(numbers))

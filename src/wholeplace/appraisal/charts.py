@@ -112,7 +112,7 @@ def tornado_figure(bars: Sequence[TornadoBar], central: Money) -> dict[str, Any]
     around the NPV at central values."""
     ordered = list(reversed(bars))  # plotly draws the first category at the bottom
     base = float(central.pounds)
-    names = [bar.key_path for bar in ordered]
+    names = [bar.label for bar in ordered]
 
     def trace(name: str, ends: list[Money], colour: str) -> go.Bar:
         return go.Bar(

@@ -280,7 +280,7 @@ def _tornado(bars: tuple[uncertainty.TornadoBar, ...]) -> Table:
         column.justify, column.no_wrap = "right", True
     for bar in bars:
         table.add_row(
-            escape(bar.key_path),
+            _named(bar.label, bar.key_path),
             _input(bar.measure, bar.low),
             _input(bar.measure, bar.high),
             bar.npv_total_at_low.signed(),
@@ -303,8 +303,13 @@ def _break_even(analysis: uncertainty.UncertaintyAnalysis, appraisal: engine.App
     stays = "above" if appraisal.npv_total.pence > 0 else "below"
     for row in analysis.break_even:
         value = f"none: NPV {stays} zero throughout" if row.value is None else _input(row.measure, row.value)
-        table.add_row(escape(row.key_path), _input(row.measure, row.central), value)
+        table.add_row(_named(row.label, row.key_path), _input(row.measure, row.central), value)
     return table
+
+
+def _named(label: str, key_path: str) -> str:
+    """An input in the case's words, with the key path under it to find it in the file."""
+    return f"{escape(label)}\n[dim]{escape(key_path)}[/dim]"
 
 
 def _input(measure: engine.Measure, value: Decimal) -> str:

@@ -18,7 +18,7 @@ from wholeplace.appraisal import engine
 from wholeplace.appraisal.case_file import read_case
 from wholeplace.appraisal.model import BusinessCase, BusinessCaseVersion
 from wholeplace.auth.actor import Actor, require
-from wholeplace.money import FinancialYear, Money
+from wholeplace.money import LARGEST_POUNDS, FinancialYear, Money
 from wholeplace.paging import Page, paginate
 from wholeplace.partners.model import Organisation
 from wholeplace.problems import AccessRefused, Conflict, InvalidInput, NotFound, Problem, Refusal
@@ -43,7 +43,21 @@ def read_source(source: str) -> engine.Case:
     if problems:
         raise InvalidInput(problems)
     assert case is not None
+    if problems := figures_past_the_largest(engine.appraise(case)):
+        raise InvalidInput(problems)
     return case
+
+
+def figures_past_the_largest(results: engine.Appraisal) -> list[Problem]:
+    """The present values a service can keep are at most £10 trillion (`money.LARGEST_POUNDS`), as amounts read are:
+    a cohort of millions times a unit value of billions would otherwise overflow the stored figures."""
+    largest = Money(LARGEST_POUNDS * 100)
+    figures = (("Present value of costs", results.pv_costs), ("Present value of benefits", results.pv_benefits_total))
+    return [
+        Problem(SOURCE_NAME, f"{label} comes to {amount}, more than {largest}: check the amounts, people and values")
+        for label, amount in figures
+        if abs(amount.pence) > largest.pence
+    ]
 
 
 def add_case(session: Session, actor: Actor, *, source: str, note: str = "") -> BusinessCase:

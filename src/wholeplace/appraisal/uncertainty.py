@@ -16,6 +16,7 @@ import numpy as np
 
 from wholeplace.appraisal.case import Case, Measure, Slot, slot_kind, slot_value
 from wholeplace.appraisal.case_checks import check_case
+from wholeplace.appraisal.labels import input_label
 from wholeplace.appraisal.rounding import WIDE
 from wholeplace.appraisal.uncertainty_model import Columns, FloatArray, IntArray, NpvModel, draw_inputs
 from wholeplace.money import Money
@@ -138,6 +139,7 @@ class TornadoBar:
     """
 
     key_path: str
+    label: str  # the input in the case's words (labels.input_label)
     measure: Measure
     low: Decimal
     high: Decimal
@@ -169,6 +171,7 @@ def tornado(case: Case) -> tuple[TornadoBar, ...]:
     bars = [
         TornadoBar(
             uncertain.key_path,
+            input_label(case, uncertain.key_path),
             uncertain.kind.measure,
             low,
             high,
@@ -192,6 +195,7 @@ class BreakEven:
     0 or more for money and people). Shown as the input is written, like a tornado bar's ends."""
 
     key_path: str
+    label: str  # the input in the case's words (labels.input_label)
     measure: Measure
     central: Decimal
     value: Decimal | None
@@ -206,7 +210,8 @@ def break_even(case: Case) -> tuple[BreakEven, ...]:
         central = slot_value(case, slots[0])
         assert central is not None
         value = None if root is None else _shown(measure, root)
-        rows.append(BreakEven(key_path, measure, _shown(measure, float(central)), value))
+        label = input_label(case, key_path)
+        rows.append(BreakEven(key_path, label, measure, _shown(measure, float(central)), value))
     return tuple(rows)
 
 
@@ -320,6 +325,7 @@ def to_json(analysis: UncertaintyAnalysis) -> dict[str, object]:
         "tornado": [
             {
                 "input": bar.key_path,
+                "label": bar.label,
                 "measure": bar.measure.value,
                 "low": format(bar.low, "f"),
                 "high": format(bar.high, "f"),
@@ -332,6 +338,7 @@ def to_json(analysis: UncertaintyAnalysis) -> dict[str, object]:
         "break_even": [
             {
                 "input": row.key_path,
+                "label": row.label,
                 "measure": row.measure.value,
                 "central": format(row.central, "f"),
                 "value": None if row.value is None else format(row.value, "f"),
