@@ -444,7 +444,7 @@ def draft_settlement(
         object_id=agreement.id,
         year=str(year),
         decision=decision.reference,
-        outcome=found.outcome.value,
+        settles=found.outcome.value,
         amount=found.amount.plain(),
     )
     return decision
