@@ -19,7 +19,8 @@ from wholeplace.auth.actor import Actor, allowed, require
 from wholeplace.decisions import service
 from wholeplace.decisions.model import DecisionStatus
 from wholeplace.decisions.reprofiling import REPROFILE_FIELDS, SAME_ACCOUNT, ReprofileForm
-from wholeplace.funds import ledger, sankey
+from wholeplace.funds import contributions, ledger, sankey
+from wholeplace.funds.contributions import ContributionKind
 from wholeplace.funds.model import Fund
 from wholeplace.funds.schemas import (
     TrialBalanceTotals,
@@ -36,6 +37,13 @@ from wholeplace.web.params import RecordId
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
+
+# What a form just did, from the flag its redirect carries, as the statement says it.
+DONE = {
+    "created": "The fund has been set up. Record the partners' contributions to put money in.",
+    "contributed": "The contribution has been recorded.",
+    "spent": "The spending has been recorded.",
+}
 
 # The statement names this many of the decisions behind it, newest first, and links to the rest.
 SOURCES_SHOWN = 20
@@ -84,6 +92,7 @@ def _statement(
     drafts = service.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.DRAFT, page_size=1)
     partner_ids = partners.ids_by_name(session, actor, [name for name, _ in statement.contributed_by_partner])
     context = error_summary(problems.problems, {"as_at": "as_at-day"}) if problems else {}
+    received = contributions.contributions(session, actor, fund_id=fund.id)
     return render(
         request,
         "decisions/fund_statement.html",
@@ -106,6 +115,14 @@ def _statement(
             "typed": typed,
             "year_ends": [year.ends for year in fund.years],
             "can_reprofile": allowed(actor, "decisions.draft"),
+            "can_contribute": allowed(actor, "funds.manage"),
+            "can_spend": allowed(actor, "funds.spend"),
+            "in_kind": [
+                line
+                for line in received
+                if line.kind is ContributionKind.IN_KIND and line.received_on <= statement.as_at
+            ],
+            "done": next((DONE[flag] for flag in DONE if request.query_params.get(flag)), None),
             **context,
         },
         status_code=422 if problems else 200,

@@ -27,6 +27,7 @@ from wholeplace.plain_text import clean_free_text
 from wholeplace.problems import InvalidInput, Problem
 
 BASIS_LONGEST = 2000
+BASIS_NEEDED = "Enter the basis of valuation, like 2 FTE seconded officers at £38,000 each"
 
 
 class ContributionKind(StrEnum):
@@ -76,7 +77,7 @@ def record_contribution(
     actor: Actor,
     *,
     fund_id: int,
-    partner_id: int,
+    partner_identifier: str,
     amount: Money,
     year: FinancialYear,
     received_on: dt.date,
@@ -87,14 +88,14 @@ def record_contribution(
     """Post a partner's contribution into the fund's pool under an approved decision, and how it came."""
     require(actor, "funds.manage", object_type="fund", object_id=fund_id)
     fund = ledger.lock_fund(session, fund_id)
-    partner = session.get(Organisation, partner_id)
+    partner = session.scalar(select(Organisation).where(Organisation.identifier == partner_identifier))
     problems = [] if partner is not None else [Problem("partner", "Select the partner that contributed")]
     if amount.pence <= 0:
         problems.append(Problem("amount", "Amount must be £0.01 or more"))
     basis, basis_problems = clean_free_text(basis, where="basis", label="Basis of valuation", max_length=BASIS_LONGEST)
     problems += basis_problems
     if kind is ContributionKind.IN_KIND and not basis and not basis_problems:
-        problems.append(Problem("basis", "Enter the basis of valuation, like 2 FTE seconded officers at £38,000 each"))
+        problems.append(Problem("basis", BASIS_NEEDED))
     if problems or partner is None:
         raise InvalidInput(problems)
     source = ledger.open_account(session, actor, fund, f"Contributions:{partner.name}", partner=partner)

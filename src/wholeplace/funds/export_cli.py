@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, out, unit_of_work
 from wholeplace.files.xlsx import workbook_bytes
-from wholeplace.funds import exports, ledger
+from wholeplace.funds import contributions, exports, ledger
 from wholeplace.money import Money
 from wholeplace.problems import InvalidInput, Problem
 
@@ -100,11 +100,13 @@ def xlsx(
         dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Statement as at the end of this day")
     ] = None,
 ) -> None:
-    """A fund's statement as an Excel workbook: contributions, allocations, and totals as live formulas."""
+    """A fund's statement as an Excel workbook: contributions (in kind marked, with their basis), allocations, and
+    totals as live formulas."""
     with unit_of_work() as session:
         actor = Actor.console()
         fund = ledger.fund_by_code(session, actor, code)
         statement = ledger.statement(session, actor, fund_id=fund.id, as_at=as_at.date() if as_at else None)
-        workbook = exports.statement_workbook(fund, statement)
+        received = contributions.contributions(session, actor, fund_id=fund.id)
+        workbook = exports.statement_workbook(fund, statement, received=received)
     output.write_bytes(workbook_bytes(workbook))
     out.print(f"Wrote the statement of {fund.name} as at {statement.as_at:%d %B %Y} to {output}", highlight=False)

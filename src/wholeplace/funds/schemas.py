@@ -11,13 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from wholeplace.funds.contributions import ContributionKind, ContributionLine
 from wholeplace.funds.engine import AccountBalance, FundStatement, PartnerStatement, ThemeLine, trial_balance
 from wholeplace.funds.model import Fund, LedgerTransaction
 from wholeplace.money import FinancialYear, Money
+from wholeplace.partners.engine import ORG_ID
 from wholeplace.problems import InvalidInput, Problem
 from wholeplace.web.date_boxes import date_from_boxes
+from wholeplace.web.form_fields import AmountIn, BudgetDateIn, BudgetYearIn
 
 
 def account_of(line: ThemeLine) -> str:
@@ -80,6 +83,83 @@ class FundOut(BaseModel):
             years=[str(year) for year in fund.years],
             holder=PartnerRef(id=fund.holder.id, identifier=fund.holder.identifier, name=fund.holder.name),
             created_at=fund.created_at,
+        )
+
+
+# Text on one line with no control character (a NUL would be refused by PostgreSQL before any check ran).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
+class FundIn(BaseModel):
+    """A new pooled fund: its code, name, years and the partner that holds it (by identifier)."""
+
+    code: str = Field(max_length=40, pattern=ONE_LINE, examples=["wecb-2013-14"])
+    name: str = Field(max_length=200, pattern=ONE_LINE, examples=["Whole Essex Community Budgets"])
+    first_year: BudgetYearIn
+    last_year: BudgetYearIn
+    holder: str = Field(
+        max_length=60, pattern=ORG_ID.pattern, description="The holding partner's identifier", examples=["GB-LAE-ESS"]
+    )
+
+
+class ContributionIn(BaseModel):
+    """Money (or its value in kind) a partner puts into the fund, under one of the fund's approved decisions."""
+
+    partner: str = Field(max_length=60, pattern=ORG_ID.pattern, description="The contributing partner's identifier")
+    amount: AmountIn
+    financial_year: BudgetYearIn
+    received_on: BudgetDateIn
+    kind: ContributionKind = ContributionKind.CASH
+    basis: str = Field(
+        default="",
+        max_length=2000,
+        description="For in kind, the basis of valuation: 2 FTE seconded officers at £38,000 each",
+    )
+    decision: str = Field(
+        max_length=60, pattern=ONE_LINE, description="The reference of the approved decision it is received under"
+    )
+
+
+class SpendingIn(BaseModel):
+    """Money spent from a theme or project, or its underspend given back to the pool."""
+
+    theme: str = Field(max_length=200)
+    project: str | None = Field(default=None, max_length=200, description="Leave out to spend at theme level")
+    amount: AmountIn
+    financial_year: BudgetYearIn
+    date: BudgetDateIn
+    description: str = Field(max_length=300)
+    payee: str = Field(default="", max_length=90, description="Supplier or payee")
+    decision: str | None = Field(
+        default=None,
+        max_length=60,
+        pattern=ONE_LINE,
+        description="Reference of the decision; left out, the one that allocated it",
+    )
+    returned: bool = Field(default=False, description="True to give underspend back to the pool instead")
+
+
+class ContributionRecordOut(BaseModel):
+    transaction_id: int
+    received_on: dt.date
+    partner: str
+    amount: str
+    financial_year: str
+    kind: ContributionKind
+    basis: str | None
+    decision: str
+
+    @classmethod
+    def of(cls, line: ContributionLine) -> ContributionRecordOut:
+        return cls(
+            transaction_id=line.transaction_id,
+            received_on=line.received_on,
+            partner=line.partner,
+            amount=line.amount.plain(),
+            financial_year=str(line.year),
+            kind=line.kind,
+            basis=line.basis,
+            decision=line.decision_reference,
         )
 
 

@@ -14,6 +14,7 @@ from wholeplace.auth.routes import pages as auth_pages
 from wholeplace.cases.routes import api as cases_api
 from wholeplace.cases.routes import pages as cases_pages
 from wholeplace.db import make_engine, session_factory
+from wholeplace.decisions import fund_money, meeting_routes
 from wholeplace.decisions.routes import api as decisions_api
 from wholeplace.decisions.routes import pages as decisions_pages
 from wholeplace.funds.routes import api as funds_api
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         partners_pages,
         funds_pages,
         decisions_pages,
+        fund_money.pages,
+        meeting_routes.pages,
         business_cases_pages,
         cases_pages,
         sharing_pages,
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         partners_api,
         funds_api,
         decisions_api,
+        fund_money.api,
+        meeting_routes.api,
         business_cases_api,
         cases_api,
         sharing_api,

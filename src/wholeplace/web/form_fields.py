@@ -30,7 +30,7 @@ from wholeplace.money import (
     MoneyError,
 )
 from wholeplace.plain_text import clean_free_text, clean_name
-from wholeplace.problems import InvalidInput, Problem
+from wholeplace.problems import Problem
 
 Choice = TypeVar("Choice")
 
@@ -123,11 +123,10 @@ class FormReader:
         self.problems += problems
         return cleaned
 
-    def free_text(self, name: str, *, label: str, max_length: int, required: bool = False) -> str:
+    def free_text(self, name: str, *, label: str, max_length: int) -> str:
+        """Optional free text, line breaks kept (see `plain_text.clean_free_text`)."""
         cleaned, problems = clean_free_text(self.raw(name), where=name, label=label, max_length=max_length)
         self.problems += problems
-        if required and not cleaned and not problems:
-            self.refuse(name, f"Enter {_article(label)} {label.lower()}")
         return cleaned
 
     def choice(self, name: str, options: Mapping[str, Choice], *, message: str) -> Choice | None:
@@ -136,11 +135,6 @@ class FormReader:
         if picked is None:
             self.refuse(name, message)
         return picked
-
-    def check(self) -> None:
-        """Raise InvalidInput with every problem found, if there is any."""
-        if self.problems:
-            raise InvalidInput(self.problems)
 
 
 def _amount_in(value: object) -> Money:
@@ -172,6 +166,20 @@ def _budget_year_in(value: object) -> FinancialYear:
         raise PydanticCustomError("financial_year", "{reason}", {"reason": str(error)}) from None
 
 
+def _budget_date_in(value: object) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        when = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        when = None
+    if when is None or not FIRST_BUDGET_YEAR <= when.year <= LAST_BUDGET_YEAR:
+        raise PydanticCustomError(
+            "date", f'Send a real date like "2014-03-31", in the years {FIRST_BUDGET_YEAR} to {LAST_BUDGET_YEAR}'
+        )
+    return when
+
+
 # A positive amount in an API body, sent and returned as a string like "1234.56" (never a JSON number: a
 # float cannot hold every penny).
 AmountIn = Annotated[
@@ -186,4 +194,11 @@ BudgetYearIn = Annotated[
     PlainValidator(_budget_year_in),
     PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "pattern": BUDGET_YEAR.pattern, "examples": ["2013/14"]}),
+]
+# A date in an API body, "2014-03-31", in the years the service budgets for.
+BudgetDateIn = Annotated[
+    dt.date,
+    PlainValidator(_budget_date_in),
+    PlainSerializer(dt.date.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2014-03-31"]}),
 ]

@@ -19,7 +19,7 @@ from wholeplace.funds.exports.records import (
     TransactionRecord,
     load_fund_ledger,
 )
-from wholeplace.funds.exports.statement_xlsx import statement_workbook
+from wholeplace.funds.exports.statement_xlsx import XLSX_MEDIA_TYPE, statement_workbook
 from wholeplace.funds.exports.three_sixty_giving import (
     DEFAULT_GRANT_PREFIX,
     GRANT_COLUMNS,
@@ -34,6 +34,7 @@ __all__ = [
     "BEANCOUNT_ROOTS",
     "DEFAULT_GRANT_PREFIX",
     "GRANT_COLUMNS",
+    "XLSX_MEDIA_TYPE",
     "AccountRecord",
     "AssertionRecord",
     "FundLedger",

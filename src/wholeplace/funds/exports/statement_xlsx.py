@@ -9,8 +9,11 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from wholeplace.files.xlsx import BOLD, TITLE, Formula, headings, money, put, total_row
+from wholeplace.funds.contributions import ContributionLine
 from wholeplace.funds.engine import FundStatement
 from wholeplace.funds.model import Fund
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _sheet_header(sheet: Any, title: str, fund: Fund, statement: FundStatement) -> int:
@@ -34,8 +37,12 @@ def _table(sheet: Any, row: int, titles: Sequence[str], widths: Sequence[int]) -
     return row + 1
 
 
-def statement_workbook(fund: Fund, statement: FundStatement) -> Workbook:
-    """Contributions, allocations by theme and project, and a summary whose totals are live formulas."""
+def statement_workbook(fund: Fund, statement: FundStatement, *, received: Sequence[ContributionLine] = ()) -> Workbook:
+    """Contributions, allocations by theme and project, and a summary whose totals are live formulas.
+
+    With `received` (contributions recorded as cash or in kind), a sheet "Received" lists each one dated by the
+    as-at day, in-kind ones marked with the basis of their valuation.
+    """
     workbook = Workbook()
     contributions = workbook.active
     contributions.title = "Contributions"
@@ -90,4 +97,34 @@ def statement_workbook(fund: Fund, statement: FundStatement) -> Workbook:
     money(summary, row, 2, Formula(f"=SUM(B{first}:B{row - 1})"))
     put(summary, row + 1, 1, "Difference (contributed less allocated less unallocated)")
     money(summary, row + 1, 2, Formula(f"=B{first - 2}-B{first - 1}-B{row}"))
+    by_then = [line for line in received if line.received_on <= statement.as_at]
+    if by_then:
+        _received_sheet(workbook.create_sheet("Received"), fund, statement, by_then)
     return workbook
+
+
+def _received_sheet(sheet: Any, fund: Fund, statement: FundStatement, lines: Sequence[ContributionLine]) -> None:
+    titles = (
+        "Date received",
+        "Partner",
+        "Financial year",
+        "Cash or in kind",
+        "Amount",
+        "Basis of valuation",
+        "Decision",
+    )
+    first = row = _table(
+        sheet, _sheet_header(sheet, "contributions received", fund, statement), titles, (16, 40, 14, 16, 18, 60, 18)
+    )
+    for line in lines:
+        put(sheet, row, 1, f"{line.received_on.day} {line.received_on:%B %Y}")
+        put(sheet, row, 2, line.partner)
+        put(sheet, row, 3, str(line.year))
+        put(sheet, row, 4, line.kind.label)
+        money(sheet, row, 5, line.amount)
+        put(sheet, row, 6, line.basis or "")
+        put(sheet, row, 7, line.decision_reference)
+        row += 1
+    row = total_row(row, first)
+    put(sheet, row, 1, "Total", font=BOLD)
+    money(sheet, row, 5, Formula(f"=SUM(E{first}:E{row - 1})"))
