@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy import ForeignKey, String, Text, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -28,6 +28,7 @@ from wholeplace.paging import Page, paginate
 from wholeplace.problems import AccessRefused, Conflict
 
 GENESIS = "0" * 64
+CONSOLE_PREFIX = "console:"  # the label of the operator at the server's console (Actor.console)
 # The id of the web request being served (set by web/request_log.py): entries written while serving it name it in
 # their detail, so an entry leads to the request's log line. Outside a request (the CLI) it is None and adds nothing.
 REQUEST_ID: ContextVar[str | None] = ContextVar("wholeplace_request_id", default=None)
@@ -240,12 +241,41 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
 
 
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries to list: by whom, of which actions, and when (London days, both ends included)."""
+
+    action_prefixes: tuple[str, ...] = ()  # any action starting with one of these: "decision." for every decision
+    user_id: int | None = None
+    console: bool = False  # the operator at the server's console, who has no user account
+    since: dt.datetime | None = None
+    before: dt.datetime | None = None
+
+
 def list_entries(
-    session: Session, actor: Actor, *, page: int, page_size: int, action: str | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    page: int,
+    page_size: int,
+    action: str | None = None,
+    where: EntryFilter = EntryFilter(),
 ) -> Page[AuditEntry]:
     """The trail, newest first."""
     require(actor, "audit.view", object_type="audit")
     statement = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if action:
         statement = statement.where(AuditEntry.action == action)
+    if where.action_prefixes:
+        statement = statement.where(
+            or_(*(AuditEntry.action.startswith(p, autoescape=True) for p in where.action_prefixes))
+        )
+    if where.user_id is not None:
+        statement = statement.where(AuditEntry.actor_user_id == where.user_id)
+    if where.console:
+        statement = statement.where(AuditEntry.actor.startswith(CONSOLE_PREFIX, autoescape=True))
+    if where.since is not None:
+        statement = statement.where(AuditEntry.at >= where.since)
+    if where.before is not None:
+        statement = statement.where(AuditEntry.at < where.before)
     return paginate(session, statement, page=page, page_size=page_size)

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, description="Hours a sign-in lasts without use.")
     max_failed_sign_ins: int = Field(default=5, description="Failed sign-ins in a row that lock an account.")
     lockout_minutes: int = Field(default=15, description="Minutes an account stays locked.")
+    partnership_name: str = Field(
+        default="the Essex partnership",
+        description="Whose records these are, as the footer of every page says: © the partners of ...",
+    )
     page_size: int = Field(default=50, description="Rows per page in lists and API responses.")
     max_upload_mb: int = Field(
         default=10, ge=1, description="Largest request body, upload or imported file, in megabytes; larger is refused."

@@ -146,13 +146,14 @@ def test_a_viewer_sees_partners_but_no_way_to_change_them(client: TestClient, se
 def test_the_audit_page_checks_the_chain_on_request_and_shows_the_last_check(admin_client: TestClient) -> None:
     page = admin_client.get("/audit")
     assert page.status_code == 200
-    assert "The chain has not been checked yet." in page.text and "sign_in" in page.text
+    assert "The chain has not been checked yet." in page.text
+    assert "<strong>A Officer (Essex County Council)</strong> signed in." in page.text
     checked = admin_client.post("/audit/verify", data={"csrf_token": csrf(admin_client)}, follow_redirects=False)
     assert (checked.status_code, checked.headers["location"]) == (303, "/audit")
     page = admin_client.get("/audit")
     # two entries before the check: the admin's account made, and their sign-in
     assert re.search(
-        r"The chain was intact when admin@essex\.example checked it on \d{1,2} \w+ \d{4} at \d\d:\d\d UTC: "
+        r"The chain was intact when A Officer \(Essex County Council\) checked it on \d{1,2} \w+ \d{4} at \d\d:\d\d: "
         r"all 2 entries were as they were written\. 0 entries have been written since\.",
         page.text,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from wholeplace.business_dates import LONDON
 from wholeplace.money import Money
 from wholeplace.problems import Problem
 from wholeplace.web.charts import chart_assets
+from wholeplace.web.navigation import navigation_items, sections_for
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -30,17 +32,6 @@ TEMPLATE_DIRS = [
     PACKAGE / "section75" / "templates",
 ]
 
-# The sections of the service, in the order the navigation shows them.
-SECTIONS = (
-    ("funds", "Funds", "/funds"),
-    ("business-cases", "Business cases", "/business-cases"),
-    ("outcomes", "Outcomes", "/outcomes"),
-    ("cases", "Cases", "/cases"),
-    ("linkage", "Person index", "/linkage"),
-    ("partners", "Partners", "/partners"),
-    ("audit", "Audit", "/audit"),
-)
-
 
 def _pounds(pence: int | None) -> str:
     return "" if pence is None else str(Money(pence))
@@ -55,12 +46,48 @@ def _whole_pounds(pence: int | None, signed: bool = False) -> str:
     return f"{sign}£{pounds:,}"
 
 
-def sections_nav(current_path: str) -> list[dict[str, Any]]:
-    """Service navigation items, marking the section the page is in."""
-    return [
-        {"href": href, "text": text, "active": current_path == href or current_path.startswith(href + "/")}
-        for _slug, text, href in SECTIONS
-    ]
+def account_name(path: str) -> str:
+    """A ledger account as its users name it: "Themes:Reducing Re-offending:Link Workers" is
+    "Link Workers (Reducing Re-offending)", "Contributions:Essex Police" is "Essex Police", "Pool:Unallocated"
+    is "Unallocated pool", and money spent or returned from a project says so: "Spent: Link Workers (...)"."""
+    root, _, rest = path.partition(":")
+    if not rest:
+        return path
+    if root == "Contributions":
+        return rest
+    if root == "Pool":
+        return f"{rest} pool"
+    theme, _, project = rest.partition(":")
+    named = f"{project} ({theme})" if project else theme
+    if root == "Themes":
+        return named
+    if root == "Spend":
+        return f"Spent: {named}"
+    if root == "Returned":
+        return f"Returned: {named}"
+    return path.replace(":", " / ")
+
+
+def _in_london(moment: dt.datetime) -> dt.datetime:
+    """Times are stored in UTC (a time without a zone is taken as UTC) and shown in London."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(LONDON)
+
+
+def long_date(day: dt.date | dt.datetime | None) -> str:
+    """The one way a date is shown: 5 December 2026 (a moment is shown as its day in London)."""
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime):
+        day = _in_london(day).date()
+    return f"{day.day} {day:%B %Y}"
+
+
+def long_datetime(moment: dt.datetime | None) -> str:
+    """A moment as it was in London: 5 December 2026 at 14:03."""
+    if moment is None:
+        return ""
+    local = _in_london(moment)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
 def make_environment() -> Environment:
@@ -77,7 +104,9 @@ def make_environment() -> Environment:
     )
     environment.filters["pounds"] = _pounds
     environment.filters["whole_pounds"] = _whole_pounds
-    environment.globals["sections_nav"] = sections_nav
+    environment.filters["account_name"] = account_name
+    environment.filters["date"] = long_date
+    environment.filters["datetime"] = long_datetime
     environment.globals["chart_assets"] = chart_assets
     environment.globals["london"] = LONDON  # times are stored in UTC and shown in London
     return environment
@@ -97,9 +126,14 @@ def error_summary(problems: list[Problem], field_ids: dict[str, str] | None = No
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """A page with the signed-in actor, the CSRF token and the CSP nonce in its context."""
+    """A page with the signed-in actor, the sections they may open, the CSRF token and the CSP nonce in its context."""
+    actor = getattr(request.state, "actor", None)
+    sections = sections_for(request.app, actor)
     full = {
-        "actor": getattr(request.state, "actor", None),
+        "actor": actor,
+        "sections": sections,
+        "navigation": navigation_items(sections, request.url.path),
+        "partnership": request.app.state.settings.partnership_name,
         "csrf_token": request.state.csrf_token,
         "csp_nonce": request.state.csp_nonce,
         "current_path": request.url.path,
