@@ -91,8 +91,8 @@ def test_a_decision_is_laid_out_like_the_report(
     assert [
         "2.2",
         "Link Workers",
-        "Pool: Unallocated",
-        "Themes: Reducing Re-offending: Link Workers",
+        "Unallocated pool",
+        "Link Workers (Reducing Re-offending)",
         "2013/14",
         "£75,000.00",
     ] in rows
@@ -188,7 +188,7 @@ def test_rejecting_with_a_reason_records_who_when_and_why(
     assert "DEMO/REPROFILE/1 has been rejected. No money has moved." in page.text
     assert "The PCC did not agree the recommendations to this report on 2 December 2013, because:" in page.text
     assert re.search(
-        r"Recorded here by decision_maker@essex\.example on \d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", page.text
+        r"Recorded here by decision_maker@essex\.example on \d{1,2} \w+ 20\d\d at \d\d:\d\d\.", page.text
     )
     assert reason in page.text
     assert status_of(sessions, demo.reprofile) is DecisionStatus.REJECTED

@@ -326,8 +326,8 @@ def test_re_profiling_drafts_a_decision_and_moves_nothing(
     assert [
         "1",
         "Move £32,850.00 of Reducing Domestic Abuse: Victim Support Pilots from 2013/14 to 2014/15",
-        "Themes: Reducing Domestic Abuse: Victim Support Pilots",
-        "Themes: Reducing Domestic Abuse: Victim Support Pilots",
+        "Victim Support Pilots (Reducing Domestic Abuse)",
+        "Victim Support Pilots (Reducing Domestic Abuse)",
         "2013/14 to 2014/15",
         "£32,850.00",
     ] in cells(page.text)
