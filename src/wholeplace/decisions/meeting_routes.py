@@ -181,7 +181,8 @@ class MeetingActionIn(BaseModel):
 
 
 class MeetingIn(BaseModel):
-    body: str = Field(max_length=BODY_LONGEST, examples=["Whole Essex Community Budget Programme Board"])
+    # "board", not "body": the API's error shape names a request body's fields without the word body
+    board: str = Field(max_length=BODY_LONGEST, examples=["Whole Essex Community Budget Programme Board"])
     date: BudgetDateIn
     place: str = Field(default="", max_length=PLACE_LONGEST)
     minutes: str = Field(default="", max_length=MINUTES_LONGEST)
@@ -199,7 +200,7 @@ class MeetingActionOut(BaseModel):
 
 class MeetingOut(BaseModel):
     id: int
-    body: str
+    board: str
     date: dt.date
     place: str
     minutes: str
@@ -209,7 +210,7 @@ class MeetingOut(BaseModel):
     def of(cls, meeting: Meeting) -> MeetingOut:
         return cls(
             id=meeting.id,
-            body=meeting.body,
+            board=meeting.body,
             date=meeting.date,
             place=meeting.place,
             minutes=meeting.minutes,
@@ -237,7 +238,7 @@ def api_list(
 def api_record(session: DbSession, actor: ApiActor, body: MeetingIn) -> MeetingOut:
     """A meeting as minuted, its actions numbered from 1 in the order given."""
     draft, problems = check_meeting(
-        body.body, body.date, body.place, body.minutes, [(a.text, a.owner, a.due) for a in body.actions]
+        body.board, body.date, body.place, body.minutes, [(a.text, a.owner, a.due) for a in body.actions]
     )
     if draft is None:
         raise InvalidInput([Problem(_api_field(p.where), p.message) for p in problems])
@@ -245,9 +246,9 @@ def api_record(session: DbSession, actor: ApiActor, body: MeetingIn) -> MeetingO
 
 
 def _api_field(where: str) -> str:
-    """`actions-2-owner` as the API body names it, `actions.1.owner`."""
+    """`actions-2-owner` as the API body names it, `actions.1.owner`; the form's `body` is the API's `board`."""
     if not where.startswith("actions-"):
-        return where
+        return "board" if where == "body" else where
     _, number, field = where.split("-", 2)
     return f"actions.{int(number) - 1}.{field}"
 
