@@ -18,6 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from wholeplace.appraisal import (
     charts,
     engine,
+    guided,
     portfolio,
     service,
     shares,
@@ -39,6 +40,7 @@ from wholeplace.web.params import LARGEST_ID, NumberInPath, PageNumber, PageSize
 from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
+pages.include_router(guided.pages)  # first, so /business-cases/guided/... is never read as a case's id
 api = APIRouter(tags=["business cases"])
 
 VersionNumber = Annotated[
