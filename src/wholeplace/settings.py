@@ -22,7 +22,12 @@ class Settings(BaseSettings):
         default=False,
         description="Always mark cookies Secure (they are marked Secure anyway when served over https).",
     )
-    session_hours: int = Field(default=8, description="Hours a sign-in lasts without use.")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="Minutes a sign-in lasts without a page being opened; then sign in again."
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, description="Hours a sign-in lasts at most, however busy; then sign in again."
+    )
     max_failed_sign_ins: int = Field(default=5, description="Failed sign-ins in a row that lock an account.")
     lockout_minutes: int = Field(default=15, description="Minutes an account stays locked.")
     partnership_name: str = Field(

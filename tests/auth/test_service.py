@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, make_organisation, make_user
 from tests.funds.test_concurrency import run_at_once
 from wholeplace import audit
 from wholeplace.audit import AuditEntry
-from wholeplace.auth import service
+from wholeplace.auth import service, sessions
 from wholeplace.auth.actor import Actor, allowed, require
 from wholeplace.auth.model import ApiToken, Role, User, WebSession
 from wholeplace.db import utcnow
@@ -231,53 +231,31 @@ def test_an_inactive_user_cannot_sign_in(session: Session, settings: Settings) -
     assert sign_in_entries(session) == [(OFFICER, "refused", {"reason": "account inactive"})]
 
 
-# Browser sessions
+# Browser sessions (their promises, with a clock, are in test_sessions.py)
 
 
 def test_a_session_cookie_leads_back_to_its_user(session: Session, settings: Settings) -> None:
     user = make_user(session, Role.FINANCE, email=OFFICER)
-    cookie = service.start_session(session, settings, user)
-    actor = service.actor_for_session(session, settings, cookie)
-    assert actor == Actor(user.id, OFFICER, user.organisation_id, frozenset({Role.FINANCE}))
+    cookie = sessions.start_session(session, settings, user)
+    web_session = sessions.session_for_cookie(session, settings, cookie)
+    assert web_session is not None
+    assert Actor.of(web_session.user) == Actor(user.id, OFFICER, user.organisation_id, frozenset({Role.FINANCE}))
     stored = session.scalars(select(WebSession)).one()
     assert stored.token_hash == hashlib.sha256(cookie.encode()).hexdigest()
 
 
 def test_no_cookie_or_an_unknown_cookie_is_no_one(session: Session, settings: Settings) -> None:
     make_user(session, email=OFFICER)
-    assert service.actor_for_session(session, settings, None) is None
-    assert service.actor_for_session(session, settings, "") is None
-    assert service.actor_for_session(session, settings, "not-a-session") is None
-
-
-def test_an_expired_session_is_no_one(session: Session, settings: Settings) -> None:
-    user = make_user(session, email=OFFICER)
-    cookie = service.start_session(session, settings, user)
-    session.flush()
-    session.scalars(select(WebSession)).one().expires_at = utcnow() - dt.timedelta(minutes=1)
-    session.flush()
-    assert service.actor_for_session(session, settings, cookie) is None
-
-
-def test_using_a_session_moves_its_expiry_on(session: Session, settings: Settings) -> None:
-    user = make_user(session, email=OFFICER)
-    cookie = service.start_session(session, settings, user)
-    session.flush()
-    web_session = session.scalars(select(WebSession)).one()
-    web_session.expires_at = utcnow() + dt.timedelta(minutes=5)
-    session.flush()
-    service.actor_for_session(session, settings, cookie)
-    # settings.session_hours is 8: the session now lasts about 8 hours from now.
-    assert web_session.expires_at - utcnow() > dt.timedelta(hours=7, minutes=59)
+    assert sessions.session_for_cookie(session, settings, None) is None
+    assert sessions.session_for_cookie(session, settings, "") is None
+    assert sessions.session_for_cookie(session, settings, "not-a-session") is None
 
 
 def test_signing_out_ends_the_session(session: Session, settings: Settings) -> None:
     user = make_user(session, email=OFFICER)
-    cookie = service.start_session(session, settings, user)
-    actor = service.actor_for_session(session, settings, cookie)
-    assert actor is not None
-    service.end_session(session, actor, cookie)
-    assert service.actor_for_session(session, settings, cookie) is None
+    cookie = sessions.start_session(session, settings, user)
+    service.sign_out(session, Actor.of(user), cookie)
+    assert sessions.session_for_cookie(session, settings, cookie) is None
     assert session.scalars(select(WebSession)).all() == []
     sign_out = session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_out")).one()
     assert sign_out.object_id == str(user.id)

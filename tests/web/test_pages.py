@@ -174,7 +174,8 @@ def test_an_unknown_page_is_a_404_page_and_an_unknown_api_path_a_json_404(admin_
 
 
 def test_a_new_api_token_is_shown_once_on_the_account_page(admin_client: TestClient) -> None:
-    page = admin_client.post("/account/tokens", data={"name": "monthly <export>", "csrf_token": csrf(admin_client)})
+    form = {"name": "monthly <export>", "scope": "read", "days": "30", "csrf_token": csrf(admin_client)}
+    page = admin_client.post("/account/tokens", data=form)
     assert page.status_code == 200
     assert '<h3 class="govuk-notification-banner__heading">Your token monthly &lt;export&gt; has been created</h3>' in (
         page.text

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
 from wholeplace.audit import Outcome
+from wholeplace.auth import sessions
 from wholeplace.auth.actor import Actor, require
-from wholeplace.auth.model import ApiToken, Role, User, UserRole, WebSession
+from wholeplace.auth.model import ApiToken, Role, TokenScope, User, UserRole
 from wholeplace.db import utcnow
 from wholeplace.partners.model import Organisation
-from wholeplace.plain_text import clean_name
-from wholeplace.problems import Conflict, InvalidInput, NotFound, NotSignedIn, Problem
+from wholeplace.plain_text import clean_name, hidden_characters
+from wholeplace.problems import AccessRefused, Conflict, InvalidInput, NotFound, NotSignedIn, Problem, Refusal
 from wholeplace.settings import Settings
 
 
@@ -41,11 +41,28 @@ class PasswordHashing:
 PASSWORDS = PasswordHashing(PasswordHasher())
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254  # RFC 5321's longest path, and the column's width
 TOKEN_PREFIX = "wp_"
+TOKEN_DAYS = (30, 90, 365)  # the lifetimes a token may have: a year at most
+READING = frozenset({"GET", "HEAD", "OPTIONS"})  # the methods a read-only token may use
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def password_problems(password: str, *, where: str = "password") -> list[Problem]:
+    """The one rule for every password, whoever sets it (console, administrator, the user): 12 characters or more.
+
+    NCSC and NIST SP 800-63B advise length over composition rules, which people meet with predictable patterns.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [Problem(where, f"Password must be {MIN_PASSWORD_LENGTH} characters or more")]
+    return []
+
+
+def _email_problems(email: str) -> list[Problem]:
+    if len(email) > MAX_EMAIL_LENGTH:
+        return [Problem("email", f"Email address must be {MAX_EMAIL_LENGTH} characters or fewer")]
+    if not _EMAIL.match(email) or hidden_characters(email):
+        return [Problem("email", "Enter an email address in the correct format, like name@example.org")]
+    return []
 
 
 def create_user(
@@ -61,26 +78,16 @@ def create_user(
     """Add a user in a partner organisation with the given roles."""
     require(actor, "users.manage", object_type="user")
     email = email.strip().lower()
-    problems = []
-    if not _EMAIL.match(email):
-        problems.append(Problem("email", "Enter an email address in the correct format, like name@example.org"))
+    problems = _email_problems(email)
     name, name_problems = clean_name(name, where="name", label="Name", max_length=200)
     problems += name_problems
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(Problem("password", f"Password must be {MIN_PASSWORD_LENGTH} characters or more"))
-    requested_roles = list(roles)
-    role_values = []
-    for role in requested_roles:
-        try:
-            role_values.append(Role(role))
-        except ValueError:
-            problems.append(Problem("roles", f"'{role}' is not a role. Roles are: {', '.join(Role)}"))
-    if not requested_roles:
-        problems.append(Problem("roles", "Select at least one role"))
-    organisation = session.scalar(
-        select(Organisation).where(Organisation.identifier == organisation_identifier.strip())
-    )
-    if organisation is None:
+    problems += password_problems(password)
+    role_values, role_problems = parse_roles(roles)
+    problems += role_problems
+    organisation = _organisation(session, organisation_identifier)
+    if organisation is None and not organisation_identifier.strip():
+        problems.append(Problem("organisation", "Select a partner"))
+    elif organisation is None:
         problems.append(Problem("organisation", f"There is no partner with identifier '{organisation_identifier}'"))
     if problems:
         raise InvalidInput(problems)
@@ -108,6 +115,27 @@ def create_user(
     return user
 
 
+def parse_roles(roles: Iterable[Role | str]) -> tuple[list[Role], list[Problem]]:
+    """Roles named by their codes, with a problem for each that is not a role and when there are none."""
+    requested = list(roles)
+    found, problems = [], []
+    for role in requested:
+        try:
+            found.append(Role(role))
+        except ValueError:
+            problems.append(Problem("roles", f"'{role}' is not a role. Roles are: {', '.join(Role)}"))
+    if not requested:
+        problems.append(Problem("roles", "Select at least one role"))
+    return sorted(set(found)), problems
+
+
+def _organisation(session: Session, identifier: str) -> Organisation | None:
+    identifier = identifier.strip()
+    if not identifier or hidden_characters(identifier) or len(identifier) > 100:
+        return None
+    return session.scalar(select(Organisation).where(Organisation.identifier == identifier))
+
+
 def list_users(session: Session, actor: Actor) -> list[User]:
     require(actor, "users.view", object_type="user")
     return list(session.scalars(select(User).order_by(User.email)))
@@ -128,7 +156,6 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
     whole transaction on SQLite), so failures at the same moment are counted one after another.
     """
     email = email.strip().lower()
-    now = utcnow()
     refused = SignInResult(None, refusal_message(settings))
     user = session.scalar(select(User).where(User.email == email).with_for_update(of=User))
     if user is None:
@@ -138,27 +165,38 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
         )
         return refused
     actor = Actor.of(user)
-    matches = _password_matches(user.password_hash, password)
-    if user.locked_until is not None and user.locked_until > now:
-        reason = "account locked"
-    elif not user.active or not matches:
-        user.failed_sign_ins += 1
-        reason = "account inactive" if not user.active else "wrong password"
-        if user.failed_sign_ins >= settings.max_failed_sign_ins:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_sign_ins = 0
-            reason += "; account locked"
-    else:
-        user.failed_sign_ins = 0
-        user.locked_until = None
-        if PASSWORDS.hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = PASSWORDS.hasher.hash(password)
+    reason = _check_password(settings, user, password, counting_inactive=True)
+    if reason is None:
+        user.last_signed_in_at = utcnow()
         audit.record(session, actor, "sign_in", object_type="user", object_id=user.id)
         return SignInResult(user, "")
     audit.record(
         session, actor, "sign_in", object_type="user", object_id=user.id, outcome=Outcome.REFUSED, reason=reason
     )
     return refused
+
+
+def _check_password(settings: Settings, user: User, password: str, *, counting_inactive: bool) -> str | None:
+    """None when the password is the user's and the account is open; else why not, with the failure counted
+    (and the account locked at the limit). Always one hash checked, whatever the outcome."""
+    now = utcnow()
+    matches = _password_matches(user.password_hash, password)
+    if user.locked_until is not None and user.locked_until > now:
+        return "account locked"
+    inactive = counting_inactive and not user.active
+    if matches and not inactive:
+        user.failed_sign_ins = 0
+        user.locked_until = None
+        if PASSWORDS.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = PASSWORDS.hasher.hash(password)
+        return None
+    user.failed_sign_ins += 1
+    reason = "account inactive" if inactive else "wrong password"
+    if user.failed_sign_ins >= settings.max_failed_sign_ins:
+        user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+        user.failed_sign_ins = 0
+        reason += "; account locked"
+    return reason
 
 
 def refusal_message(settings: Settings) -> str:
@@ -176,47 +214,116 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def start_session(session: Session, settings: Settings, user: User) -> str:
-    """A new browser session for a signed-in user; returns the cookie value."""
-    token = secrets.token_urlsafe(32)
-    session.add(
-        WebSession(
-            token_hash=_digest(token),
-            user_id=user.id,
-            expires_at=utcnow() + dt.timedelta(hours=settings.session_hours),
-        )
-    )
-    return token
-
-
-def actor_for_session(session: Session, settings: Settings, token: str | None) -> Actor | None:
-    """The signed-in user behind a session cookie, sliding its expiry; None when absent or expired."""
-    if not token:
-        return None
-    web_session = session.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
-    now = utcnow()
-    if web_session is None or web_session.expires_at <= now or not web_session.user.active:
-        return None
-    web_session.expires_at = now + dt.timedelta(hours=settings.session_hours)
-    return Actor.of(web_session.user)
-
-
-def end_session(session: Session, actor: Actor, token: str | None) -> None:
-    if token:
-        session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+def sign_out(session: Session, actor: Actor, cookie: str | None) -> None:
+    """End this browser's session on the server."""
+    sessions.end_session(session, cookie)
     audit.record(session, actor, "sign_out", object_type="user", object_id=actor.user_id)
 
 
-def create_token(session: Session, actor: Actor, *, name: str, for_user: User | None = None) -> tuple[ApiToken, str]:
+def sign_out_everywhere(session: Session, actor: Actor) -> int:
+    """End every session of the acting user, this browser's included; returns how many ended."""
+    if actor.user_id is None:
+        raise InvalidInput("Only a user signed in with a password has sessions")
+    ended = sessions.end_every_session(session, actor.user_id)
+    audit.record(session, actor, "sign_out.everywhere", object_type="user", object_id=actor.user_id, sessions=ended)
+    return ended
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """The new cookie for this browser when the password changed; else the problems, field by field."""
+
+    cookie: str | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def change_password(
+    session: Session, settings: Settings, actor: Actor, *, current: str, new: str, confirm: str, cookie: str | None
+) -> PasswordChange:
+    """Change the acting user's own password, ending every other session and rotating this one.
+
+    Returned, not raised, like a sign-in: a wrong current password counts towards the lock-out, and that count and
+    its audit entry must commit. Reaching the lock also signs the user out everywhere, so that someone guessing
+    from a stolen session loses it.
+    """
+    if actor.user_id is None:
+        raise InvalidInput("Only a user signed in with a password can change it")
+    user = session.scalar(select(User).where(User.id == actor.user_id).with_for_update(of=User))
+    if user is None:
+        raise NotFound("Your account no longer exists")
+    problems = [] if current else [Problem("current_password", "Enter your current password")]
+    problems += password_problems(new, where="new_password")
+    if new != confirm:
+        problems.append(Problem("confirm_password", "Enter the same new password twice"))
+    elif new and new == current:
+        problems.append(Problem("new_password", "Enter a new password that is not the same as your current one"))
+    if problems:
+        return PasswordChange(None, problems)
+    if (reason := _check_password(settings, user, current, counting_inactive=False)) is not None:
+        audit.record(
+            session,
+            actor,
+            "password.changed",
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.REFUSED,
+            reason=reason,
+        )
+        if reason.endswith("; account locked"):  # locked by this very try
+            sessions.end_every_session(session, user.id)
+        return PasswordChange(None, [Problem("current_password", _wrong_current_message(settings, reason))])
+    user.password_hash = PASSWORDS.hasher.hash(new)
+    user.must_change_password = False
+    ended = sessions.end_every_session(session, user.id)
+    others = max(ended - 1, 0) if cookie else ended
+    audit.record(session, actor, "password.changed", object_type="user", object_id=user.id, other_sessions_ended=others)
+    return PasswordChange(sessions.start_session(session, settings, user))
+
+
+def _wrong_current_message(settings: Settings, reason: str) -> str:
+    if "locked" in reason:
+        return (
+            f"Your account is locked for {settings.lockout_minutes} minutes after too many wrong passwords. "
+            "Sign in again when it has passed, or ask an administrator"
+        )
+    return "Your current password is not right. Enter it again"
+
+
+def create_token(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    scope: TokenScope | str = TokenScope.WRITE,
+    days: int = 90,
+    for_user: User | None = None,
+) -> tuple[ApiToken, str]:
     """A new API token for the acting user, or made by an administrator for `for_user`.
 
-    The secret is returned once and never stored. The audit trail names who made the token and whose it is.
+    It may read only, or read and write (`scope`), and works for `days` days (30, 90 or 365). The secret is
+    returned once and never stored. The audit trail names who made the token and whose it is.
     """
     owner_id = _token_owner(actor, for_user, "users.manage")
-    if not name.strip():
-        raise InvalidInput([Problem("name", "Enter a name for the token, such as 'monthly finance export'")])
+    name, problems = clean_name(name, where="name", label="Name", max_length=100)
+    if problems and not name:
+        problems = [Problem("name", "Enter a name for the token, such as 'monthly finance export'")]
+    if str(scope) not in {choice.value for choice in TokenScope}:
+        problems.append(Problem("scope", "Select what the token may do: read only, or read and write"))
+    if days not in TOKEN_DAYS:
+        problems.append(Problem("days", "Select how long the token lasts: 30, 90 or 365 days"))
+    if problems:
+        raise InvalidInput(problems)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=owner_id, name=name.strip(), token_hash=_digest(secret), prefix=secret[:10])
+    now = utcnow()
+    token = ApiToken(
+        user_id=owner_id,
+        name=name,
+        token_hash=sessions.digest(secret),
+        prefix=secret[:10],
+        scope=TokenScope(scope),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+    )
     session.add(token)
     session.flush()
     audit.record(
@@ -226,6 +333,8 @@ def create_token(session: Session, actor: Actor, *, name: str, for_user: User | 
         object_type="api_token",
         object_id=token.id,
         name=token.name,
+        scope=token.scope.value,
+        expires_at=token.expires_at.isoformat(timespec="seconds"),
         **({"for_user": for_user.email} if for_user is not None else {}),
     )
     return token, secret
@@ -266,13 +375,24 @@ def revoke_token(session: Session, actor: Actor, *, token_id: int, for_user: Use
     return token
 
 
-def actor_for_token(session: Session, bearer: str) -> Actor:
-    """The user behind a bearer token, or NotSignedIn."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(bearer)))
+def actor_for_token(session: Session, bearer: str, *, method: str = "GET") -> Actor:
+    """The user behind a bearer token, for a request of this HTTP method.
+
+    NotSignedIn when the token is unknown, revoked, expired or its user deactivated (checked on every request, so a
+    revocation works at once); AccessRefused when a read-only token asks to change something.
+    """
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == sessions.digest(bearer)))
     if token is None or token.revoked_at is not None or not token.user.active:
         raise NotSignedIn("The API token is not valid: it is unknown or was revoked")
-    token.last_used_at = utcnow()
-    return Actor.of(token.user)
+    now = utcnow()
+    if now >= token.expires_at:
+        raise NotSignedIn("The API token has expired. Create a new one on Your account")
+    actor = Actor.of(token.user)
+    if token.scope is TokenScope.READ and method.upper() not in READING:
+        reason = "This API token may only read. Use a token that may read and write to change anything"
+        raise AccessRefused(reason, Refusal(actor, "api_token.write", "api_token", str(token.id), reason))
+    token.last_used_at = now
+    return actor
 
 
 def user_by_email(session: Session, email: str) -> User:

@@ -11,10 +11,14 @@ from starlette.datastructures import FormData
 
 from wholeplace.audit import unit_of_work
 from wholeplace.auth import service as auth_service
+from wholeplace.auth import sessions as auth_sessions
 from wholeplace.auth.actor import Actor
 from wholeplace.problems import NotSignedIn
 from wholeplace.settings import Settings
-from wholeplace.web.security import CSRF_FIELD, SESSION_COOKIE, check_csrf
+from wholeplace.web.security import CSRF_FIELD, SESSION_COOKIE, PasswordChangeNeeded, check_csrf
+
+# The pages open to a user who signed in with a temporary password: choosing their own, and signing out.
+PASSWORD_FIRST = frozenset({"/account/password", "/sign-out"})
 
 
 def _db_session(request: Request) -> Iterator[Session]:
@@ -34,10 +38,13 @@ AppSettings = Annotated[Settings, Depends(_settings)]
 
 
 def _page_actor(request: Request, session: DbSession, settings: AppSettings) -> Actor:
-    actor = auth_service.actor_for_session(session, settings, request.cookies.get(SESSION_COOKIE))
-    if actor is None:
+    web_session = auth_sessions.session_for_cookie(session, settings, request.cookies.get(SESSION_COOKIE))
+    if web_session is None:
         raise NotSignedIn("Sign in to continue")
+    actor = Actor.of(web_session.user)
     request.state.actor = actor
+    if web_session.user.must_change_password and request.url.path not in PASSWORD_FIRST:
+        raise PasswordChangeNeeded("Choose your own password to continue")
     return actor
 
 
@@ -45,7 +52,8 @@ def _api_actor(request: Request, session: DbSession) -> Actor:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise NotSignedIn("Send an API token in the header 'Authorization: Bearer <token>'")
-    actor = auth_service.actor_for_token(session, credentials.strip())
+    # The method decides what a read-only token may do; the role checks of each operation still follow.
+    actor = auth_service.actor_for_token(session, credentials.strip(), method=request.method)
     request.state.actor = actor  # for the request's log line (web/request_log.py)
     return actor
 

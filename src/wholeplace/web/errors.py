@@ -19,7 +19,7 @@ from wholeplace.problems import (
     Problem,
     WholeplaceError,
 )
-from wholeplace.web.security import FormExpired
+from wholeplace.web.security import FormExpired, PasswordChangeNeeded
 from wholeplace.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ def error_response(request: Request, status: int, problems: list[Problem]) -> Re
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(PasswordChangeNeeded)
+    async def password_change_needed(request: Request, error: PasswordChangeNeeded) -> Response:
+        return RedirectResponse("/account/password", status_code=303)
+
     @app.exception_handler(WholeplaceError)
     async def wholeplace_error(request: Request, error: WholeplaceError) -> Response:
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
