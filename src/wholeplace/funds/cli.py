@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from wholeplace.auth.actor import Actor
-from wholeplace.cli_support import out, unit_of_work
+from wholeplace.cli_support import out, refuse, unit_of_work
 from wholeplace.funds import engine, ledger
 from wholeplace.funds.export_cli import export_app
 
@@ -72,3 +73,26 @@ def trial_balance(code: str, as_at: AsAt = None) -> None:
         )
     out.print(table)
     out.print(f"Difference: {difference}")
+
+
+@funds_app.command("check-balances")
+def check_balances(
+    code: str,
+    repair: Annotated[
+        bool, typer.Option(help="Make the running balances again from the postings if they differ")
+    ] = False,
+) -> None:
+    """Prove the running balances that statements as at today read: recompute each from the postings and compare."""
+    with unit_of_work() as session:
+        actor = Actor.console()
+        fund = ledger.fund_by_code(session, actor, code)
+        compared, problems = ledger.check_running_balances(session, actor, fund_id=fund.id)
+        if problems and repair:
+            rows = ledger.rebuild_running_balances(session, actor, fund_id=fund.id)
+            out.print(f"Made {rows} running balances of {fund.name} again from its postings, correcting:")
+            for problem in problems:
+                out.print(Text(str(problem)))
+            return
+    if problems:
+        refuse(problems)
+    out.print(f"The {compared} running balances of {fund.name} (accounts by financial year) agree with its postings")

@@ -122,6 +122,8 @@ class LedgerTransaction(Base):
     """Postings that move money and add up to zero; immutable once posted (a correction reverses it)."""
 
     __tablename__ = "ledger_transactions"
+    # The statement as at today subtracts a fund's postings dated after the day from its running balances.
+    __table_args__ = (Index("ix_ledger_transactions_fund_date", "fund_id", "date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
@@ -155,6 +157,22 @@ class Posting(Base):
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="postings")
     account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)
+
+
+class AccountYearBalance(Base):
+    """An account's balance in one financial year over all its postings, whatever their date.
+
+    Kept by `ledger.post` in the transaction that inserts the postings, under the fund's lock, so a statement as
+    at today reads these rows and subtracts only the postings dated after the day. `postings` counts the postings
+    summed, so that statement knows which years a day had seen. `wholeplace funds check-balances` proves them.
+    """
+
+    __tablename__ = "fund_account_balances"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("fund_accounts.id"), primary_key=True)
+    financial_year: Mapped[int] = mapped_column(primary_key=True)
+    balance_pence: Mapped[int] = mapped_column(BigInteger)
+    postings: Mapped[int]
 
 
 class BalanceAssertion(Base):
