@@ -18,6 +18,8 @@ from wholeplace.section75.model import UnderspendTreatment
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a year of 14 or 200000 is a typing slip, not an agreement's date
 MAX_PARTNERS, MAX_INSTALMENTS = 20, 120
+_ISO_DATE = re.compile(r"(?P<year>\d{1,6})-(?P<month>\d{1,2})-(?P<day>\d{1,2})")
+_BRITISH_DATE = re.compile(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{1,6})")
 _SCHEDULE_LINE = re.compile(r"^\s*(?P<date>[0-9/-]+)\s*[,;\s]\s*(?P<amount>.+?)\s*$")
 
 
@@ -58,12 +60,12 @@ def read_date(text: object, where: str, label: str) -> tuple[dt.date | None, lis
         if not cleaned:
             return None, [Problem(where, f"Enter the {label.lower()}, like 2025-04-15")]
         value = None
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        match = _ISO_DATE.fullmatch(cleaned) or _BRITISH_DATE.fullmatch(cleaned)
+        if match and len(match["year"]) <= 4:
             try:
-                value = dt.datetime.strptime(cleaned[:12], pattern).date()
-                break
+                value = dt.date(int(match["year"]), int(match["month"]), int(match["day"]))
             except ValueError:
-                continue
+                value = None
         if value is None:
             return None, [Problem(where, f"{label} must be a real date, like 2025-04-15 or 15/4/2025")]
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
