@@ -177,6 +177,8 @@ def every_export(client: TestClient, case_id: int, folder: Path) -> Iterator[Exp
     yield download("workings.xlsx", "xlsx", f"/business-cases/{case_id}/versions/1/workings.xlsx")
     yield download("template.xlsx", "xlsx", "/business-cases/template.xlsx", carries_names=False)
     yield download("case.yaml", "other", f"/business-cases/{case_id}/versions/1/case.yaml")
+    fund_id = re.search(r'href="/funds/(\d+)"', client.get("/funds").text)[1]  # the one fund built above
+    yield download("statement-download.xlsx", "xlsx", f"/funds/{fund_id}/statement.xlsx")
 
 
 def workbook_problems(export: Export) -> tuple[list[str], int]:
@@ -226,7 +228,7 @@ def test_hostile_names_come_out_of_every_export_as_text_never_as_a_formula(
 ) -> None:
     case_id = build(sessions)
     exports = list(every_export(client, case_id, tmp_path))
-    assert len(exports) == 12
+    assert len(exports) == 13
     assert sorted(export.name for export in exports) == sorted(EXPORTS_WALKED)
     problems: list[str] = []
     missing: list[str] = []  # an export the hostile names never reached proves nothing
@@ -260,6 +262,7 @@ EXPORTS_WALKED = {
     "workings.xlsx": "appraisal/workbook.py:write_workbook",
     "template.xlsx": "appraisal/workbook.py:template_workbook",
     "case.yaml": "appraisal/case_writer.py:write_case",
+    "statement-download.xlsx": "funds/routes.py:download_statement",
 }
 WRITERS = {"workbook_bytes", "csv_text", "csv_dicts"}
 RAW_WRITERS = {"writer", "DictWriter", "ExcelWriter", "save_workbook"}  # csv, openpyxl: only files/ may call them
@@ -291,6 +294,7 @@ def test_every_function_that_writes_a_workbook_or_a_csv_is_an_export_walked_abov
     assert raw == [], "write spreadsheets through wholeplace.files.xlsx and wholeplace.files.csv_writer"
     walked_writers = {
         "funds/export_cli.py:xlsx",
+        "funds/routes.py:download_statement",
         "funds/exports/three_sixty_giving.py:grants_csv",
         "funds/plan_cli.py:_allocation_csv",
         "appraisal/unit_costs_cli.py:_csv",
