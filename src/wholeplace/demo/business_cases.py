@@ -38,7 +38,7 @@ def load_demo_business_cases(session: Session, actor: Actor) -> int:
         assert case is not None, f"the demo case {filename} must read cleanly: run wholeplace appraise on it"
         if session.scalar(select(BusinessCase.id).where(BusinessCase.name == case.name)) is None:
             business_case = service.add_case(
-                session, actor, source=source, note="Built from seed 002, the LGA board paper"
+                session, actor, source=source, note="Built from the LGA's board paper on Cheshire West"
             )
             note, edits = RANGES
             for old, new in edits:
