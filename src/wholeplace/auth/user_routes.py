@@ -107,7 +107,12 @@ def _user_values(form: FormData) -> dict[str, str | list[str]]:
 
 
 def _new_form(
-    request: Request, session: DbSession, actor: Actor, *, values: dict, problems: InvalidInput | None = None
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    *,
+    values: dict[str, str | list[str]],
+    problems: InvalidInput | None = None,
 ) -> HTMLResponse:
     fields = {"roles": "roles-" + Role.ADMIN.value}
     return render(
