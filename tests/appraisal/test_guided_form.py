@@ -278,3 +278,42 @@ def test_tornado_and_break_even_rows_are_named_in_the_cases_words_across_the_dem
     # version 2 gives five inputs ranges: 5 tornado bars, and break-even rows for those 5 and for the 3 success
     # rates and 7 unit values left as single numbers (15).
     assert walked == 12 + 5 + 15
+
+
+# The same hostile values pasted as YAML, in the editor for a new case and for a stored one
+HOSTILE_YAML = [
+    ("amount: 1000", "amount: 12345678901234567890123", "costs[0].amount"),
+    ("amount: 1000", "amount: 1e30", "costs[0].amount"),
+    ("amount: 1000", "amount: .nan", "costs[0].amount"),
+    ("amount: 1000", "amount: -5", "costs[0].amount"),
+    ("amount: 1000", "amount: {uniform: [1, 1e30]}", "costs[0].amount.uniform"),
+    ("size: 10", "size: 12345678901234567890123", "cohort.size"),
+    ("size: 10", "size: 1e20", "cohort.size"),
+    ("size: 10", "size: {triangular: [1, 2, 1e20]}", "cohort.size.triangular"),
+    ("unit_value: 300", "unit_value: 1e30", "unit_value"),
+    ("first_year: 2013/14", "first_year: 14", "first_year"),
+    ("first_year: 2013/14", "first_year: 200000", "first_year"),
+    ("first_year: 2013/14", "first_year: 9999/00", "first_year"),
+    ("name: Hub pilot", "name: " + "x" * 301, "name"),
+    # each number allowed, the product not: 100 million people x £10 billion each is past £10 trillion
+    ("size: 10", "size: 100000000\n  engagement: 1", "Present value of benefits comes to"),
+]
+
+
+def test_the_yaml_editor_refuses_hostile_amounts_and_years_on_their_line_never_a_500(
+    sessions: sessionmaker[Session], client: TestClient
+) -> None:
+    finance = signed_in(client, sessions, Role.FINANCE)
+    with sessions() as session, session.begin():
+        case_id = service.add_case(session, ANALYST, source=CASE).id
+    walked = 0
+    for old, new, where in HOSTILE_YAML:
+        source = CASE.replace(old, new)
+        if where.startswith("Present value"):
+            source = source.replace("unit_value: 300", "unit_value: 10000000000")
+        for path, extra in (("/business-cases/new", {}), (f"/business-cases/{case_id}/edit", {"based_on": "1"})):
+            page = finance.post(path, data={"source": source, "csrf_token": csrf(finance)} | extra)
+            assert page.status_code == 422 and where in page.text, (new, path, page.text[-1500:])
+            walked += 1
+    assert walked == 2 * len(HOSTILE_YAML) == 28
+    assert count(sessions, BusinessCase) == 1 and count(sessions, BusinessCaseVersion) == 1
