@@ -70,7 +70,7 @@ def save_step(request: Request, session: DbSession, actor: PageActor, form: Chec
         typed = {name: reader.raw(name) for name in form if isinstance(form.get(name), str)}
         return _step(request, session, actor, step, current, values=typed, refused=reader.problems)
     # Adding or removing an item comes back to the same page; an answered question goes on to the next.
-    following = step if action in ("add",) or action.startswith("remove-") else guided_steps.next_step(step)
+    following = step if action == "add" or action.startswith("remove-") else guided_steps.next_step(step)
     return RedirectResponse(_address(request, following, changed), status_code=303)
 
 

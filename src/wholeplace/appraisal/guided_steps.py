@@ -248,7 +248,7 @@ def benefits(reader: FormReader, draft: Draft, action: str) -> Draft:
 # Ranges
 
 
-class Measure(StrEnum):
+class RangeMeasure(StrEnum):
     RATE = "rate"
     MONEY = "money"
     PEOPLE = "people"
@@ -261,7 +261,7 @@ class Candidate:
     path: tuple[str | int, ...]
     key_path: str
     label: str
-    measure: Measure
+    measure: RangeMeasure
     value: object
 
     @property
@@ -276,26 +276,26 @@ class Candidate:
 def candidates(draft: Draft) -> list[Candidate]:
     """Every single number a range can stand for: engagement, people when the same each year, a cost's amount
     when the same each year, each outcome's rates, and each value entered by hand (a library value is fixed)."""
-    found: list[tuple[tuple[str | int, ...], Measure]] = []
+    found: list[tuple[tuple[str | int, ...], RangeMeasure]] = []
     cohort = draft.case.get("cohort")
     if isinstance(cohort, dict):
         found += [
             (("cohort", key), measure)
-            for key, measure in (("size", Measure.PEOPLE), ("engagement", Measure.RATE))
+            for key, measure in (("size", RangeMeasure.PEOPLE), ("engagement", RangeMeasure.RATE))
             if key in cohort
         ]
     for index, line in enumerate(draft.items("costs")):
         if "amount" in line:
-            found.append((("costs", index, "amount"), Measure.MONEY))
+            found.append((("costs", index, "amount"), RangeMeasure.MONEY))
     for index, outcome in enumerate(draft.items("outcomes")):
         found += [
-            (("outcomes", index, key), Measure.RATE)
+            (("outcomes", index, key), RangeMeasure.RATE)
             for key in ("success_rate", "deadweight", "drop_off")
             if key in outcome
         ]
         for number, benefit in enumerate(outcome.get("benefits") or []):
             if isinstance(benefit, dict) and "unit_value" in benefit:
-                found.append((("outcomes", index, "benefits", number, "unit_value"), Measure.MONEY))
+                found.append((("outcomes", index, "benefits", number, "unit_value"), RangeMeasure.MONEY))
     result = []
     for path, measure in found:
         key_path = _key_path(path)
@@ -336,17 +336,17 @@ def ranges(reader: FormReader, draft: Draft, action: str) -> Draft:
 
 def _range_end(reader: FormReader, name: str, candidate: Candidate) -> Decimal | None:
     what = f"The {'low' if name.startswith('low') else 'high'} value for {candidate.label}"
-    if candidate.measure is Measure.MONEY:
+    if candidate.measure is RangeMeasure.MONEY:
         amount = pounds(reader, name, what)
         return None if amount is None else amount.pounds
-    if candidate.measure is Measure.PEOPLE:
+    if candidate.measure is RangeMeasure.PEOPLE:
         return people(reader, name, what)
     text = share(reader, name, what)
     return None if text is None else Decimal(text)
 
 
-def _plain(number: Decimal, measure: Measure) -> str:
-    if measure is Measure.MONEY:
+def _plain(number: Decimal, measure: RangeMeasure) -> str:
+    if measure is RangeMeasure.MONEY:
         return Money.from_pounds(number.quantize(Decimal("0.01"))).plain()
     return format(number.normalize(), "f")
 
