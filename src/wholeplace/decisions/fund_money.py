@@ -45,8 +45,9 @@ from wholeplace.web.templating import error_summary, render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["funds"])
 
-# Problems the ledger names by account or posting, moved onto the form field they belong to.
-LEDGER_FIELDS = {"decision": "decision", "postings": "year", "account": "project", "partner": "partner"}
+# Problems the ledger names by account or posting, moved onto the form field they belong to: an account that
+# cannot be opened is the partner's (a contribution) or the theme or project's (a spend).
+LEDGER_FIELDS = {"postings": "year"}
 
 
 def approved_decisions(session: Session, actor: Actor, fund_id: int) -> list[Decision]:
@@ -125,7 +126,7 @@ def record_contribution(
             )
     except InvalidInput as error:
         fields = typed(form, CONTRIBUTION_FIELDS, ["received_on"])
-        return _contribution_form(request, session, actor, fund, fields, _on_fields(error.problems))
+        return _contribution_form(request, session, actor, fund, fields, _on_fields(error.problems, account="partner"))
     return RedirectResponse(f"/funds/{fund.id}?contributed=1", status_code=303)
 
 
@@ -216,7 +217,7 @@ def record_spend(
         )
     except InvalidInput as error:
         fields = typed(form, SPEND_FIELDS, ["date"])
-        return _spend_form(request, session, actor, fund, fields, _on_fields(error.problems))
+        return _spend_form(request, session, actor, fund, fields, _on_fields(error.problems, account="project"))
     return RedirectResponse(f"/funds/{fund.id}?spent=1", status_code=303)
 
 
@@ -318,11 +319,10 @@ def api_record_spend(session: DbSession, actor: ApiActor, fund_id: RecordId, bod
     return TransactionOut.of(posted)
 
 
-def _on_fields(problems: list[Problem]) -> list[Problem]:
-    """Ledger problems named by an account path or 'postings' put on the form field they are about."""
-    return [
-        Problem(LEDGER_FIELDS.get(p.where, p.where if ":" not in p.where else "amount"), p.message) for p in problems
-    ]
+def _on_fields(problems: list[Problem], *, account: str) -> list[Problem]:
+    """Ledger problems named by an account path, 'account' or 'postings' put on the form field they are about."""
+    fields = {**LEDGER_FIELDS, "account": account}
+    return [Problem(fields.get(p.where, p.where if ":" not in p.where else "amount"), p.message) for p in problems]
 
 
 # The decision's report
