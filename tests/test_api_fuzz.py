@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.core.failures import Failure, FailureGroup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,7 +61,7 @@ def fuzz_as(
         response = case.call(headers=headers)
         try:
             case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
-        except AssertionError as failure:
+        except (Failure, FailureGroup) as failure:
             summary = " ".join(str(failure).split())[:300]
             faults.append(f"{role.value}: {case.method} {case.formatted_path} -> {response.status_code} {summary}")
 
