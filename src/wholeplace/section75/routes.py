@@ -31,8 +31,12 @@ pages = APIRouter(include_in_schema=False)
 
 PARTNER_ROWS = 3  # partners on the form; a pool with more is loaded from a file (`wholeplace section75 load`)
 DATE_FIELDS = (("starts_on", "Start date"), ("ends_on", "End date"), ("signed_on", "Date signed"))
-STATUS_TAGS = {"due": "govuk-tag--grey", "received": "govuk-tag--green", "late": "govuk-tag--red"}
-STATUS_TAGS["part-paid"] = "govuk-tag--yellow"
+STATUS_TAGS = {
+    "due": "govuk-tag--grey",
+    "received": "govuk-tag--green",
+    "late": "govuk-tag--red",
+    "part-paid": "govuk-tag--yellow",
+}
 
 
 def day(value: dt.date | None) -> str:
@@ -197,7 +201,8 @@ def _agreement_page(
 def record_receipt(
     request: Request, session: DbSession, actor: PageActor, agreement_id: RecordId, form: CheckedForm
 ) -> Response:
-    values = {name: str(form.get(name, "")).strip()[:200] for name in ("instalment", "amount")}
+    names = ("instalment", "amount", "received_on-day", "received_on-month", "received_on-year")
+    values = {name: str(form.get(name, "")).strip()[:200] for name in names}
     agreement = service.get_agreement(session, actor, agreement_id)
     instalments = {str(item.id) for partner in agreement.partners for item in partner.instalments}
     try:
@@ -249,7 +254,7 @@ def _settlement_page(
     agreement = service.get_agreement(session, actor, agreement_id)
     years = service.years(agreement)
     values.setdefault("year", "")
-    if not values["year"]:
+    if not values["year"] and years:
         values["year"] = str(years[0])
     year, accrued, found = read_settlement_inputs(values["year"], values.get("accrued", ""))
     computed = None

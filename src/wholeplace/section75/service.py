@@ -57,11 +57,23 @@ def create_agreement(session: Session, actor: Actor, *, terms: AgreementTerms) -
             select(Organisation).where(Organisation.identifier.in_([p.partner for p in terms.partners]))
         )
     }
+    agreement_years = range(
+        FinancialYear.of(terms.starts_on).start_year, FinancialYear.of(terms.ends_on).start_year + 1
+    )
     for position, partner in enumerate(terms.partners, start=1):
         if partner.partner not in organisations:
             problems.append(Problem(f"partners[{position}].partner", f"There is no partner {partner.partner}"))
         for instalment in partner.instalments:
             year = FinancialYear.of(instalment.due_on)
+            if year.start_year not in agreement_years:
+                problems.append(
+                    Problem(
+                        f"partners[{position}].instalments",
+                        f"An instalment due {instalment.due_on:%-d %B %Y} falls in {year}, a year the agreement "
+                        "does not run in",
+                    )
+                )
+                continue
             if fund is not None and year.start_year not in range(fund.first_year, fund.last_year + 1):
                 problems.append(
                     Problem(
