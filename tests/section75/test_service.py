@@ -18,7 +18,7 @@ from wholeplace.funds import ledger
 from wholeplace.funds.model import LedgerTransaction
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import InvalidInput
-from wholeplace.section75 import service
+from wholeplace.section75 import service, settlement
 from wholeplace.section75.engine import InstalmentStatus, Outcome
 from wholeplace.section75.model import Agreement
 
@@ -62,7 +62,7 @@ def test_each_year_reconciles_with_the_ledger(demo_session: Session) -> None:
 
 def test_the_2025_26_overspend_is_drafted_then_approved_and_posted(demo_session: Session) -> None:
     agreement = demo_agreement(demo_session)
-    found = service.compute_settlement(
+    found = settlement.compute_settlement(
         demo_session, FINANCE, agreement_id=agreement.id, year=Y2025, accrued=Money.parse("212345.67")
     )
     assert (found.agreed, found.spent, found.outcome) == (
@@ -70,7 +70,7 @@ def test_the_2025_26_overspend_is_drafted_then_approved_and_posted(demo_session:
         Money.parse("5250000"),
         Outcome.OVERSPEND,
     )
-    decision = service.draft_settlement(
+    decision = settlement.draft_settlement(
         demo_session,
         FINANCE,
         agreement_id=agreement.id,
@@ -87,7 +87,7 @@ def test_the_2025_26_overspend_is_drafted_then_approved_and_posted(demo_session:
     ]
     before = transactions(demo_session)
     with pytest.raises(Exception, match="already drafted"):
-        service.draft_settlement(
+        settlement.draft_settlement(
             demo_session, FINANCE, agreement_id=agreement.id, year=Y2025, reference="ECC/S75/26/10"
         )
     # decided the next day, so its call-in period is long over and the money posts at approval
@@ -100,7 +100,7 @@ def test_the_2025_26_overspend_is_drafted_then_approved_and_posted(demo_session:
     agreement = demo_agreement(demo_session)
     # settlements are left out of the contributions, so the year still reconciles with its instalments
     assert all(line.difference == Money(0) for line in service.reconcile(demo_session, FINANCE, agreement, Y2025))
-    after = service.compute_settlement(
+    after = settlement.compute_settlement(
         demo_session, FINANCE, agreement_id=agreement.id, year=Y2025, accrued=Money.parse("212345.67")
     )
     assert (after.settled, after.outcome) == (Money.parse("212345.67"), Outcome.BALANCED)
@@ -115,7 +115,7 @@ def test_the_2025_26_overspend_is_drafted_then_approved_and_posted(demo_session:
         decision=demo_session.get(Decision, decision.id),  # type: ignore[arg-type]
         description="Reablement: 2025/26 invoices paid after the year end",
     )
-    paid = service.compute_settlement(demo_session, FINANCE, agreement_id=agreement.id, year=Y2025)
+    paid = settlement.compute_settlement(demo_session, FINANCE, agreement_id=agreement.id, year=Y2025)
     assert (paid.spent, paid.outcome) == (Money.parse("5462345.67"), Outcome.BALANCED)
 
 

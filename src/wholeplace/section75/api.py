@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from wholeplace.paging import PageOut
 from wholeplace.problems import InvalidInput
-from wholeplace.section75 import service
+from wholeplace.section75 import service, settlement
 from wholeplace.section75.schemas import AgreementIn, AgreementOut, DraftedOut, SettlementIn, SettlementOut
 from wholeplace.section75.terms import read_settlement_inputs, read_terms
 from wholeplace.web.deps import ApiActor, AppSettings, DbSession
@@ -54,7 +54,7 @@ def compute_settlement(
     if problems or found_year is None:
         raise InvalidInput(problems)
     return SettlementOut.of(
-        service.compute_settlement(session, actor, agreement_id=agreement_id, year=found_year, accrued=found_accrued)
+        settlement.compute_settlement(session, actor, agreement_id=agreement_id, year=found_year, accrued=found_accrued)
     )
 
 
@@ -64,7 +64,7 @@ def draft_settlement(session: DbSession, actor: ApiActor, agreement_id: RecordId
     year, accrued, problems = read_settlement_inputs(body.year, body.accrued)
     if problems or year is None:
         raise InvalidInput(problems)
-    decision = service.draft_settlement(
+    decision = settlement.draft_settlement(
         session,
         actor,
         agreement_id=agreement_id,

@@ -15,7 +15,7 @@ from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import out, print_whole, read_text, refuse, unit_of_work
 from wholeplace.files.reader import NoAliasLoader
 from wholeplace.problems import Problem
-from wholeplace.section75 import service
+from wholeplace.section75 import service, settlement
 from wholeplace.section75.engine import percent
 from wholeplace.section75.terms import read_settlement_inputs, read_terms
 
@@ -80,7 +80,7 @@ def settlement_command(
     with unit_of_work() as session:
         actor = Actor.console()
         agreement = service.agreement_by_reference(session, actor, reference)
-        found = service.compute_settlement(
+        found = settlement.compute_settlement(
             session, actor, agreement_id=agreement.id, year=found_year, accrued=found_accrued
         )
         out.print(
@@ -95,7 +95,7 @@ def settlement_command(
             table.add_row(line.partner, percent(line.share_bp), str(line.amount))
         print_whole(table)
         if draft is not None:
-            decision = service.draft_settlement(
+            decision = settlement.draft_settlement(
                 session, actor, agreement_id=agreement.id, year=found_year, reference=draft, accrued=found_accrued
             )
             out.print(f"Drafted {decision.reference}: approve it to post the settlement")

@@ -20,7 +20,7 @@ from wholeplace.funds.model import UNALLOCATED_PATH
 from wholeplace.money import Money
 from wholeplace.partners.model import Organisation
 from wholeplace.problems import InvalidInput, Problem
-from wholeplace.section75 import service
+from wholeplace.section75 import service, settlement
 from wholeplace.section75.engine import percent
 from wholeplace.section75.terms import read_date, read_schedule_text, read_settlement_inputs, read_terms
 from wholeplace.web.deps import CheckedForm, DbSession, PageActor
@@ -176,7 +176,7 @@ def _agreement_page(
     years = []
     for year in service.years(agreement):
         lines = service.reconcile(session, actor, agreement, year)
-        years.append((year, lines, service.compute_settlement(session, actor, agreement_id=agreement.id, year=year)))
+        years.append((year, lines, settlement.compute_settlement(session, actor, agreement_id=agreement.id, year=year)))
     return render(
         request,
         "section75/agreement.html",
@@ -186,7 +186,7 @@ def _agreement_page(
             "rows": rows,
             "open_rows": [row for row in rows if row.received < row.amount],
             "years": years,
-            "settlements": service.settlements_by_year(agreement),
+            "settlements": settlement.settlements_by_year(agreement),
             "Money": Money,
             "may_manage": allowed(actor, "section75.manage"),
             "values": values or {},
@@ -260,7 +260,9 @@ def _settlement_page(
     computed = None
     if year is not None and not found:
         try:
-            computed = service.compute_settlement(session, actor, agreement_id=agreement.id, year=year, accrued=accrued)
+            computed = settlement.compute_settlement(
+                session, actor, agreement_id=agreement.id, year=year, accrued=accrued
+            )
         except InvalidInput as error:
             found += error.problems
     all_problems = problems + found
@@ -274,7 +276,7 @@ def _settlement_page(
             "computed": computed,
             "accrued": accrued,
             "values": values,
-            "targets": service.overspend_targets(session, agreement),
+            "targets": settlement.overspend_targets(session, agreement),
             "may_manage": allowed(actor, "section75.manage") and allowed(actor, "decisions.draft"),
             **_helpers(),
             **(_errors(all_problems) if all_problems else {}),
@@ -296,7 +298,7 @@ def draft_settlement(
         if problems or year is None:
             raise InvalidInput(problems)
         with session.begin_nested():
-            decision = service.draft_settlement(
+            decision = settlement.draft_settlement(
                 session,
                 actor,
                 agreement_id=agreement_id,
