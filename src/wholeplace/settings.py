@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         default=10, ge=1, description="Largest request body, upload or imported file, in megabytes; larger is refused."
     )
+    call_in_working_days: int = Field(
+        default=5,
+        ge=0,
+        le=30,
+        description="Working days after a decision is taken during which it can be called in; its money posts after "
+        "(see docs/decisions.md).",
+    )
     audit_anchor_key: SecretStr | None = Field(
         default=None,
         description="Secret that signs audit anchors (`wholeplace audit anchor`); keep it away from the database.",

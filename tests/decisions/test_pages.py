@@ -5,6 +5,7 @@ An approval or rejection that is refused shows the decision again with every rea
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -33,6 +34,10 @@ from wholeplace.settings import Settings
 
 Y2013 = FinancialYear(2013)
 APPROVE_BUTTON = re.compile(r"<button[^>]*>\s*Approve\s*</button>")
+
+
+def day(date: dt.date) -> str:
+    return f"{date.day} {date:%B %Y}"
 
 
 @pytest.fixture
@@ -127,7 +132,10 @@ def test_a_viewer_sees_no_approve_button_and_is_refused_if_they_post_one(
     assert not APPROVE_BUTTON.search(page.text) and 'name="reason"' not in page.text
     response = viewer.post(f"/decisions/{demo.reprofile}/approve", data={"csrf_token": csrf(viewer)})
     assert response.status_code == 403
-    assert "Only a user with the role decision_maker can do this" in response.text
+    assert (
+        "DEMO/REPROFILE/1 is for the Police and Crime Commissioner for Essex to decide: only a user of Police and "
+        "Crime Commissioner for Essex with the role decision maker can decide it" in response.text
+    )
     assert status_of(sessions, demo.reprofile) is DecisionStatus.DRAFT
     with sessions() as session:
         refusal = session.scalar(select(AuditEntry).where(AuditEntry.action == "decisions.decide"))
@@ -139,12 +147,18 @@ def test_a_decision_maker_approves_the_reprofiling_and_the_statement_shows_it_in
 ) -> None:
     page = decider.get(f"/decisions/{demo.reprofile}")
     assert APPROVE_BUTTON.search(page.text)
+    urgent = "Recruitment in the north starts next week"  # so its money posts now, not after the call-in period
     response = decider.post(
-        f"/decisions/{demo.reprofile}/approve", data={"csrf_token": csrf(decider)}, follow_redirects=False
+        f"/decisions/{demo.reprofile}/approve",
+        data={"csrf_token": csrf(decider), "urgent_reason": urgent},
+        follow_redirects=False,
     )
     assert (response.status_code, response.headers["location"]) == (303, f"/decisions/{demo.reprofile}?approved=1")
     page = decider.get(response.headers["location"])
     assert "DEMO/REPROFILE/1 has been approved." in page.text
+    assert "Its money has been posted to the ledger." in page.text
+    assert f"Approved \N{EN DASH} money posted on {day(business_dates.today())}" in page.text
+    assert "It was taken as urgent, so it could not be called in, because:" in page.text and urgent in page.text
     assert not APPROVE_BUTTON.search(page.text)
     statement = decider.get(f"/funds/{demo.wecb}")
     rows = cells(statement.text)
@@ -187,9 +201,7 @@ def test_rejecting_with_a_reason_records_who_when_and_why(
     page = decider.get(response.headers["location"])
     assert "DEMO/REPROFILE/1 has been rejected. No money has moved." in page.text
     assert "The PCC did not agree the recommendations to this report on 2 December 2013, because:" in page.text
-    assert re.search(
-        r"Recorded here by decision_maker@essex\.example on \d{1,2} \w+ 20\d\d at \d\d:\d\d\.", page.text
-    )
+    assert re.search(r"Recorded here by decision_maker@essex\.example on \d{1,2} \w+ 20\d\d at \d\d:\d\d\.", page.text)
     assert reason in page.text
     assert status_of(sessions, demo.reprofile) is DecisionStatus.REJECTED
 
@@ -227,7 +239,7 @@ def test_approving_a_draft_that_would_overspend_the_pool_is_refused_with_the_rea
     assert page.status_code == 409
     assert "There is a problem" in page.text
     # 17,240 - 20,000 = -2,760
-    assert "Pool:Unallocated: Not enough money in 2013/14: this would leave -£2,760.00" in page.text
+    assert "The pool (not yet allocated): Not enough money in 2013/14: this would leave -£2,760.00" in page.text
     assert APPROVE_BUTTON.search(page.text)  # still a draft, so the decision maker can still act on it
     assert status_of(sessions, draft_id) is DecisionStatus.DRAFT
     with sessions() as session:

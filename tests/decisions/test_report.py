@@ -23,7 +23,7 @@ def page_texts(html: str) -> list[str]:
 
 def test_the_report_gives_the_day_decided_and_the_signatory_and_says_when_it_was_recorded(session: Session) -> None:
     fund = make_fund(session)
-    decision = contribute(session, fund, "290000")  # approved today by default; now one signed in 2013:
+    decision = contribute(session, fund, "290000")  # approved on its report's day; now one signed in 2013:
     decision = draft(session, fund, move("1000", "Pool:Unallocated", "Themes:Strategic Pool"), reference="PCC/039/13")
     decisions.approve_decision(
         session, DECIDER, decision_id=decision.id, signature=decisions.Signature(dt.date(2013, 7, 30), PCC)

@@ -38,6 +38,9 @@ from wholeplace.funds.model import LedgerTransaction
 from wholeplace.money import Money
 from wholeplace.problems import AccessRefused, Conflict, InvalidInput, Problem
 
+# Decided on the day of the report (30 July 2013), so the call-in period is long over and the money posts at once.
+ON_THE_REPORTS_DAY = decisions.Signature(dt.date(2013, 7, 30))
+
 
 def wecb_moves() -> list:
     lines = [move("290000", f"Contributions:{PCC}", "Pool:Unallocated", number="7.1")]
@@ -186,7 +189,8 @@ def test_only_a_decision_maker_can_approve(sessions: sessionmaker[Session]) -> N
 def test_approval_posts_one_transaction_per_recommendation_and_is_audited(session: Session) -> None:
     fund = make_fund(session)
     decision = draft(session, fund, *wecb_moves(), stated_total=pounds("272760"))
-    posted = decisions.approve_decision(session, DECIDER, decision_id=decision.id)
+    urgent = decisions.Signature(urgent_reason="The posts start on 1 August")  # so its money posts now
+    posted = decisions.approve_decision(session, DECIDER, decision_id=decision.id, signature=urgent)
     assert len(posted) == 7  # the contribution and six allocations
     assert all(transaction.decision_id == decision.id for transaction in posted)
     assert [sum(p.amount_pence for p in transaction.postings) for transaction in posted] == [0] * 7
@@ -197,12 +201,14 @@ def test_approval_posts_one_transaction_per_recommendation_and_is_audited(sessio
         PCC,
         DECIDER.label,
     )
-    assert actions(session)[-8:] == ["ledger.posted"] * 7 + ["decision.approved"]
+    assert actions(session)[-9:] == ["ledger.posted"] * 7 + ["decision.money_posted", "decision.approved"]
     approved = session.scalars(select(AuditEntry).where(AuditEntry.action == "decision.approved")).one()
     assert json.loads(approved.detail) == {
         "reference": "PCC/038/13",
         "decided_on": str(business_dates.today()),
         "signed_by": PCC,
+        "urgent_reason": "The posts start on 1 August",
+        "call_in_ends_on": None,
         "transactions": [transaction.id for transaction in posted],
     }
 
@@ -334,7 +340,7 @@ def test_a_contribution_and_its_allocations_in_one_decision_post_in_order(sessio
         move("60000", "Pool:Unallocated", "Themes:Reducing Re-offending", number="2"),
         move("40000", "Pool:Unallocated", "Themes:Reducing Domestic Abuse", number="3"),
     )
-    decisions.approve_decision(session, DECIDER, decision_id=decision.id)
+    decisions.approve_decision(session, DECIDER, decision_id=decision.id, signature=ON_THE_REPORTS_DAY)
     statement = ledger.statement(session, VIEWER, fund_id=fund.id)
     assert (statement.allocated, statement.unallocated) == (pounds("100000"), Money(0))
 
@@ -346,7 +352,7 @@ def test_a_re_profiling_moves_money_between_years(session: Session) -> None:
     decision = draft(
         session, fund, move("37500", link_workers, link_workers, Y2013, to_year=Y2014), reference="REPROFILE/1"
     )
-    decisions.approve_decision(session, DECIDER, decision_id=decision.id)
+    decisions.approve_decision(session, DECIDER, decision_id=decision.id, signature=ON_THE_REPORTS_DAY)
     statement = ledger.statement(session, VIEWER, fund_id=fund.id)
     # 272,760 - 37,500 = 235,260 stays in 2013/14
     assert statement.allocated_by_year == ((Y2013, pounds("235260")), (Y2014, pounds("37500")))

@@ -168,6 +168,9 @@ def test_decisions_filter_by_status_and_fund_and_page(
             "title": "Re-profile Link Workers into 2014/15",
             "report_date": "2013-12-02",
             "decision_maker": "Police and Crime Commissioner for Essex",
+            "decision_maker_partner_id": demo.pcc,
+            "decision_maker_partner": "Police and Crime Commissioner for Essex",
+            "decision_maker_role": "decision_maker",
             "status": "draft",
         }
     ]
@@ -218,7 +221,9 @@ def test_a_decision_comes_with_its_recommendations_totals_and_checks(
 def test_a_decision_maker_approves_through_the_api_and_the_money_moves(
     client: TestClient, decider: dict[str, str], demo: DemoMoney
 ) -> None:
-    response = client.post(f"/api/v1/decisions/{demo.reprofile}/approve", headers=decider)
+    # urgent, so its money posts now rather than after the call-in period (tests/decisions/test_call_in.py)
+    urgent = {"urgent_reason": "Recruitment starts next week"}
+    response = client.post(f"/api/v1/decisions/{demo.reprofile}/approve", headers=decider, json=urgent)
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["status"], body["recorded_by"], body["totals"]["moved"]) == (

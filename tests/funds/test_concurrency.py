@@ -39,6 +39,9 @@ from wholeplace.funds.model import Account, LedgerTransaction, Posting
 from wholeplace.money import Money
 from wholeplace.problems import Conflict, InvalidInput
 
+# Urgent, so the money posts at approval (not after the call-in period) and the approvals race for it.
+AT_ONCE = decisions.Signature(urgent_reason="The race is over the money, which an urgent decision posts at once")
+
 
 def run_at_once(count: int, work: Callable[[int], object]) -> list[object]:
     """Start `count` threads that call work(n) together; each result is its return value or its exception."""
@@ -93,7 +96,7 @@ def test_twenty_approvals_at_once_spend_the_pool_exactly_once(sessions: sessionm
 
     def approve(n: int) -> str:
         with audit.unit_of_work(sessions) as session:
-            decisions.approve_decision(session, DECIDER, decision_id=drafts[n])
+            decisions.approve_decision(session, DECIDER, decision_id=drafts[n], signature=AT_ONCE)
         return "approved"
 
     started = time.perf_counter()
@@ -153,7 +156,7 @@ def test_two_approvals_of_one_draft_at_once_post_it_once(sessions: sessionmaker[
 
     def approve(_: int) -> str:
         with audit.unit_of_work(sessions) as session:
-            decisions.approve_decision(session, DECIDER, decision_id=decision_id)
+            decisions.approve_decision(session, DECIDER, decision_id=decision_id, signature=AT_ONCE)
         return "approved"
 
     # Hold the fund's lock so that both approvals read the decision as a draft, then queue.
@@ -251,7 +254,10 @@ def test_an_approval_and_a_rejection_of_one_draft_at_once_leave_it_one_or_the_ot
 
     approving = threading.Thread(
         target=attempt,
-        args=("approve", lambda session: decisions.approve_decision(session, DECIDER, decision_id=decision_id)),
+        args=(
+            "approve",
+            lambda session: decisions.approve_decision(session, DECIDER, decision_id=decision_id, signature=AT_ONCE),
+        ),
     )
     rejecting = threading.Thread(
         target=attempt,
@@ -396,6 +402,7 @@ def test_a_write_that_meets_a_unique_constraint_is_refused_as_a_conflict_saying_
                 report_date=clone.report_date,
                 author="",
                 decision_maker="",
+                decision_maker_partner_id=clone.decision_maker_partner_id,
                 created_by="test",
             )
         )

@@ -126,9 +126,9 @@ def decide(
     reference: str = "PCC/038/13",
     on: dt.date = dt.date(2013, 7, 30),
 ) -> Decision:
-    """Draft a decision and approve it, posting its money."""
+    """Draft a decision and approve it as decided on its report's day, long past its call-in: its money posts."""
     decision = draft(session, fund, *moves, reference=reference, on=on)
-    decisions.approve_decision(session, DECIDER, decision_id=decision.id)
+    decisions.approve_decision(session, DECIDER, decision_id=decision.id, signature=decisions.Signature(on))
     return decision
 
 

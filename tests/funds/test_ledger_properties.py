@@ -273,7 +273,9 @@ def decide(world: World, moves: list[RecommendationIn]) -> str:
         decision_id = decision.id
     try:
         with audit.unit_of_work(world.sessions) as session:
-            posted = decisions.approve_decision(session, ACTOR, decision_id=decision_id)
+            posted = decisions.approve_decision(
+                session, ACTOR, decision_id=decision_id, signature=decisions.Signature(urgent_reason="Posts at once")
+            )
             for transaction in posted:
                 world.model.post(transaction.id, lines_of(transaction))
     except ledger.NotEnoughMoney:

@@ -17,7 +17,7 @@ from wholeplace import business_dates
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.cli_support import err, financial_year_option, out, refuse, unit_of_work
-from wholeplace.decisions import report, service
+from wholeplace.decisions import call_in, report, service
 from wholeplace.decisions.model import ActionStatus, Decision, Meeting
 from wholeplace.funds import ledger, plan_cli
 from wholeplace.funds import plan as plans
@@ -27,6 +27,7 @@ from wholeplace.funds.plan_cli import AllocationFormat, PlanFile
 from wholeplace.money import FinancialYear
 from wholeplace.paging import MAX_PAGE_SIZE
 from wholeplace.problems import NotFound, Problem
+from wholeplace.settings import get_settings
 
 decisions_app = typer.Typer(help="Decision records that authorise money.", no_args_is_help=True)
 meetings_app = typer.Typer(help="Meetings and their numbered actions.", no_args_is_help=True)
@@ -82,17 +83,50 @@ def _every_decision(session: Session) -> Iterator[Decision]:
         yield from page.items
 
 
+Urgent = Annotated[
+    str | None, typer.Option("--urgent", help="Why it is urgent: its money then posts now, without a call-in period")
+]
+
+
 @decisions_app.command("approve")
-def approve(reference: str, acting_as: ActingAs, decided_on: DecidedOn = None, signed_by: SignedBy = None) -> None:
-    """Approve a draft decision and post its money (decision makers only)."""
-    signature = _signature(decided_on, signed_by)
+def approve(
+    reference: str, acting_as: ActingAs, decided_on: DecidedOn = None, signed_by: SignedBy = None, urgent: Urgent = None
+) -> None:
+    """Approve a draft decision (decision makers only); its money posts after the call-in period, or now if urgent."""
+    signature = _signature(decided_on, signed_by, urgent)
     with unit_of_work() as session:
         decision = _by_reference(session, reference)
         posted = service.approve_decision(
-            session, _acting(session, acting_as), decision_id=decision.id, signature=signature
+            session,
+            _acting(session, acting_as),
+            decision_id=decision.id,
+            signature=signature,
+            call_in_working_days=get_settings().call_in_working_days,
         )
         posted_count = f"{len(posted)} transaction{'' if len(posted) == 1 else 's'}"
-        out.print(f"Approved {reference}, decided on {decision.decided_on:%-d %B %Y}: {posted_count} posted")
+        money = (
+            f"{posted_count} posted"
+            if decision.money_posted_at
+            else call_in.money_state(decision, business_dates.today())
+        )
+        out.print(f"Approved {reference}, decided on {decision.decided_on:%-d %B %Y}: {money}")
+
+
+@decisions_app.command("release")
+def release() -> None:
+    """Post the money of every approved decision whose call-in period has ended without a call-in (run it daily).
+
+    Exits 1, naming each, if any decision's money is not there; the others still post.
+    """
+    with unit_of_work() as session:
+        done = call_in.release_due(session, Actor.console())
+    for reference in done.posted:
+        out.print(f"Posted the money of {reference}")
+    for reference, problems in done.refused:
+        err.print(f"{reference}: not posted. " + "; ".join(str(problem) for problem in problems), highlight=False)
+    out.print(f"{len(done.posted)} posted, {len(done.refused)} not posted")
+    if done.refused:
+        raise typer.Exit(1)
 
 
 @decisions_app.command("reject")
@@ -113,12 +147,12 @@ def reject(
         out.print(f"Rejected {reference}, decided on {decision.decided_on:%-d %B %Y}")
 
 
-def _signature(decided_on: str | None, signed_by: str | None) -> service.Signature:
+def _signature(decided_on: str | None, signed_by: str | None, urgent: str | None = None) -> service.Signature:
     try:
         day = dt.date.fromisoformat(decided_on) if decided_on is not None else None
     except ValueError:
         refuse([Problem("--decided-on", f"{decided_on} is not a date written like 2013-07-30")])
-    return service.Signature(decided_on=day, signed_by=signed_by)
+    return service.Signature(decided_on=day, signed_by=signed_by, urgent_reason=urgent)
 
 
 @meetings_app.command("list")

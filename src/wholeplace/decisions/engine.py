@@ -1,14 +1,17 @@
 """Checks on a decision's figures, with no database: do the items add up to what the report states,
-and do stated fractions match the amounts? Published papers often differ; we show both figures."""
+and do stated fractions match the amounts? Published papers often differ; we show both figures.
+And would its recommendations overdraw an account as things stand (said at draft time, binding at posting)?"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from wholeplace.money import Money
+from wholeplace.funds.engine import AccountBalance, PostingLine
+from wholeplace.money import FinancialYear, Money
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,53 @@ def check_figures(stated_total: Money | None, items: list[RecommendationFigures]
             )
         )
     return checks
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """An account that would hold less than nothing in a year: `short` is what it would lack."""
+
+    account: str  # path
+    year: FinancialYear
+    short: Money
+
+    def __str__(self) -> str:
+        return f"{account_name(self.account)} would be {self.short} short in {self.year}"
+
+
+def account_name(path: str) -> str:
+    """An account as its users name it: `Reducing Re-offending: Link Workers`, `the pool (not yet allocated)`."""
+    root, _, rest = path.partition(":")
+    named = rest.replace(":", ": ")
+    return {
+        "Pool": "the pool (not yet allocated)",
+        "Themes": named,
+        "Contributions": f"{named}'s contribution",
+        "Spend": f"spending on {named}",
+        "Returned": f"money returned from {named}",
+    }.get(root, path)
+
+
+def shortfalls(
+    balances: Sequence[AccountBalance],
+    committed: Sequence[Sequence[PostingLine]],
+    steps: Sequence[Sequence[PostingLine]],
+) -> list[Shortfall]:
+    """What each step (a recommendation's postings, in order) would leave short, after the committed steps
+    (decisions approved whose money has not posted yet). Each account and year is named once, at its worst."""
+    held = {(balance.account, year): amount.pence for balance in balances for year, amount in balance.by_year.items()}
+
+    def apply(lines: Sequence[PostingLine]) -> None:
+        for line in lines:
+            held[line.account, line.year] = held.get((line.account, line.year), 0) + line.amount.pence
+
+    for lines in committed:
+        apply(lines)
+    worst: dict[tuple[str, FinancialYear], int] = {}
+    for lines in steps:
+        apply(lines)
+        for line in lines:
+            pence = held[line.account, line.year]
+            if pence < 0 and not line.kind.may_go_negative:
+                worst[line.account, line.year] = max(worst.get((line.account, line.year), 0), -pence)
+    return [Shortfall(account, year, Money(pence)) for (account, year), pence in worst.items()]

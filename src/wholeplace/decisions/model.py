@@ -8,14 +8,17 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from wholeplace.auth.model import Role
 from wholeplace.db import CLASH, Base, UTCDateTime, enum_of, utcnow
 from wholeplace.funds.model import Account, Fund
+from wholeplace.partners.model import Organisation
 
 
 class DecisionStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"
     REJECTED = "rejected"
+    STOPPED = "stopped"  # approved, then called in and referred back or overturned: its money never moves
 
 
 class Decision(Base):
@@ -32,6 +35,9 @@ class Decision(Base):
     report_date: Mapped[dt.date] = mapped_column(Date)
     author: Mapped[str] = mapped_column(String(200))
     decision_maker: Mapped[str] = mapped_column(String(200))  # the office, e.g. "Police and Crime Commissioner"
+    # Who may decide it here: a user of this partner holding this role (the office above is its title on paper).
+    decision_maker_partner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    decision_maker_role: Mapped[Role] = mapped_column(enum_of(Role, 20), default=Role.DECISION_MAKER)
     purpose: Mapped[str] = mapped_column(Text, default="")
     financial_implications: Mapped[str] = mapped_column(Text, default="")
     stated_total_pence: Mapped[int | None] = mapped_column(BigInteger)  # the total the report states
@@ -45,12 +51,20 @@ class Decision(Base):
     # ... and when and by whom that was entered here, which may be years later.
     recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str | None] = mapped_column(String(254))
+    # Call-in: an approved decision's money posts once the period ends without a call-in, or at once when urgent.
+    urgent_reason: Mapped[str | None] = mapped_column(Text)
+    call_in_ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    money_posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(254))
     # the user who drafted it, who may not also decide it (none when drafted at the console or by the demo)
     drafted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     fund: Mapped[Fund] = relationship(lazy="joined", innerjoin=True)
+    decision_maker_partner: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    call_ins: Mapped[list[CallIn]] = relationship(
+        back_populates="decision", lazy="selectin", order_by="CallIn.id", cascade="all, delete-orphan"
+    )
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="decision", lazy="selectin", order_by="Recommendation.position", cascade="all, delete-orphan"
     )
@@ -59,6 +73,32 @@ class Decision(Base):
     def approved(self) -> bool:
         """Whether its money may be posted (what the ledger asks of the decision it posts under)."""
         return self.status is DecisionStatus.APPROVED
+
+
+class CallInOutcome(StrEnum):
+    UPHELD = "upheld"  # no further action: the decision stands and its money posts
+    REFERRED_BACK = "referred_back"  # back to the decision maker to reconsider: this decision's money never moves
+    REJECTED = "rejected"  # overturned: its money never moves
+
+
+class CallIn(Base):
+    """Scrutiny members calling a decision in before its money moves, and what came of it."""
+
+    __tablename__ = "decision_call_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    called_in_by: Mapped[str] = mapped_column(String(300))  # "Councillors A Smith and B Jones"
+    reason: Mapped[str] = mapped_column(Text)
+    called_in_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(254))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[CallInOutcome | None] = mapped_column(enum_of(CallInOutcome, 20))
+    outcome_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_recorded_by: Mapped[str | None] = mapped_column(String(254))
+
+    decision: Mapped[Decision] = relationship(back_populates="call_ins")
 
 
 class Recommendation(Base):

@@ -1,8 +1,9 @@
-"""Decision pages and /api/v1/decisions: the record laid out like the report, approval and rejection.
+"""Decision pages and /api/v1/decisions: the record laid out like the report, drafting, approval and rejection,
+call-in and posting the money once due.
 
-Thin: parse, call one service function, render. An approval or rejection that is refused shows the
-decision again with every reason, and changes nothing (its savepoint is rolled back). `pages` also serves
-the fund pages that show decisions (`fund_pages.py`).
+Thin: parse, call one service function, render. An act that is refused shows the decision again with every
+reason, and changes nothing (its savepoint is rolled back). `pages` also serves the fund pages that show
+decisions (`fund_pages.py`) and the drafting form (`drafting_pages.py`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from starlette.datastructures import FormData
 
 from wholeplace import business_dates
 from wholeplace.auth.actor import Actor, allowed
-from wholeplace.decisions import fund_pages, service
-from wholeplace.decisions.model import DecisionStatus
+from wholeplace.decisions import call_in, drafting_pages, fund_pages, service
+from wholeplace.decisions.engine import account_name
+from wholeplace.decisions.model import CallInOutcome, Decision, DecisionStatus
+from wholeplace.decisions.overspend import overspend
 from wholeplace.decisions.schemas import (
     STATUS_TAGS,
     DecisionOut,
     DecisionSummaryOut,
     DecisionTotals,
+    DraftDecisionBody,
     RejectIn,
     SignatureIn,
     parse_status,
@@ -38,6 +42,7 @@ from wholeplace.web.templating import error_summary, render
 
 pages = APIRouter(include_in_schema=False)
 pages.include_router(fund_pages.pages)
+pages.include_router(drafting_pages.pages)  # before /decisions/{decision_id}, so /decisions/new is the form
 api = APIRouter(tags=["decisions"])
 
 StatusFilter = Annotated[str | None, Query(description="draft, approved or rejected")]
@@ -66,24 +71,44 @@ def api_list(
     return PageOut.of(found, [DecisionSummaryOut.of(decision) for decision in found.items])
 
 
+def _out(session: Session, decision: Decision) -> DecisionOut:
+    return DecisionOut.of(decision, service.figure_checks(decision), overspend(session, decision))
+
+
+@api.post("/decisions", response_model=DecisionOut, status_code=201)
+def api_draft(session: DbSession, actor: ApiActor, body: DraftDecisionBody) -> DecisionOut:
+    """Draft a decision with its recommendations; nothing moves until it is approved.
+
+    Saved even if its money would overdraw an account as things stand: `warnings` names each account and what it
+    would lack (the approval is refused while that is so).
+    """
+    decision = service.draft_decision(session, actor, fund_id=body.fund_id, draft=body.draft())
+    return _out(session, decision)
+
+
 @api.get("/decisions/{decision_id}", response_model=DecisionOut)
 def api_get(session: DbSession, actor: ApiActor, decision_id: RecordId) -> DecisionOut:
-    """A decision with its recommendations and the checks on its figures."""
-    decision = service.get_decision(session, actor, decision_id)
-    return DecisionOut.of(decision, service.figure_checks(decision))
+    """A decision with its recommendations, the checks on its figures and where its money stands."""
+    return _out(session, service.get_decision(session, actor, decision_id))
 
 
 @api.post("/decisions/{decision_id}/approve", response_model=DecisionOut)
 def api_approve(
-    session: DbSession, actor: ApiActor, decision_id: RecordId, body: SignatureIn | None = None
+    session: DbSession, actor: ApiActor, settings: AppSettings, decision_id: RecordId, body: SignatureIn | None = None
 ) -> DecisionOut:
-    """Approve a draft and post its money; refused (409) if the money is not there, and nothing changes.
+    """Approve a draft; refused (409) if the money is not there, and nothing changes. Its money posts when the
+    call-in period ends (`call_in_ends_on`), or now if you send an `urgent_reason`.
 
     Send the date decided and the signatory from the signed record; left out, they are today and the office.
     """
-    service.approve_decision(session, actor, decision_id=decision_id, signature=(body or SignatureIn()).signature())
-    decision = service.get_decision(session, actor, decision_id)
-    return DecisionOut.of(decision, service.figure_checks(decision))
+    service.approve_decision(
+        session,
+        actor,
+        decision_id=decision_id,
+        signature=(body or SignatureIn()).signature(),
+        call_in_working_days=settings.call_in_working_days,
+    )
+    return _out(session, service.get_decision(session, actor, decision_id))
 
 
 @api.post("/decisions/{decision_id}/reject", response_model=DecisionOut)
@@ -92,7 +117,15 @@ def api_reject(session: DbSession, actor: ApiActor, decision_id: RecordId, body:
     decision = service.reject_decision(
         session, actor, decision_id=decision_id, reason=body.reason, signature=body.signature()
     )
-    return DecisionOut.of(decision, service.figure_checks(decision))
+    return _out(session, decision)
+
+
+@api.post("/decisions/{decision_id}/post", response_model=DecisionOut)
+def api_post(session: DbSession, actor: ApiActor, decision_id: RecordId) -> DecisionOut:
+    """Post an approved decision's money once its call-in period has ended; 409 before then, or if the money is
+    not there (nothing changes)."""
+    call_in.post_money(session, actor, decision_id=decision_id)
+    return _out(session, service.get_decision(session, actor, decision_id))
 
 
 @pages.get("/decisions", response_class=HTMLResponse)
@@ -119,6 +152,7 @@ def list_page(
             "fund": fund_id,
             "funds": ledger.all_funds(session, actor),
             "statuses": STATUS_TAGS,
+            "can_draft": allowed(actor, "decisions.draft"),
         },
     )
 
@@ -138,15 +172,103 @@ def detail_page(request: Request, session: DbSession, actor: PageActor, decision
 
 @pages.post("/decisions/{decision_id}/approve", response_model=None)
 def approve(
-    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: RecordId
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    settings: AppSettings,
+    form: CheckedForm,
+    decision_id: RecordId,
 ) -> Response:
     typed = _typed_signature(form)
     try:
         with session.begin_nested():
-            service.approve_decision(session, actor, decision_id=decision_id, signature=_signature(typed))
+            service.approve_decision(
+                session,
+                actor,
+                decision_id=decision_id,
+                signature=_signature(typed),
+                call_in_working_days=settings.call_in_working_days,
+            )
     except (InvalidInput, Conflict) as error:  # NotEnoughMoney is a Conflict
         return _detail(request, session, actor, decision_id, refused=error, typed=typed)
     return RedirectResponse(f"/decisions/{decision_id}?approved=1", status_code=303)
+
+
+@pages.post("/decisions/{decision_id}/post", response_model=None)
+def post_money(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: RecordId
+) -> Response:
+    try:
+        with session.begin_nested():
+            call_in.post_money(session, actor, decision_id=decision_id)
+    except Conflict as error:  # NotEnoughMoney is a Conflict
+        return _detail(request, session, actor, decision_id, refused=error)
+    return RedirectResponse(f"/decisions/{decision_id}?posted=1", status_code=303)
+
+
+@pages.post("/decisions/{decision_id}/call-in", response_model=None)
+def record_call_in(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: RecordId
+) -> Response:
+    typed = {name: str(form.get(name, "")) for name in CALL_IN_FIELDS}
+    try:
+        called_in_on = date_from_boxes(
+            "called_in_on",
+            "The date called in",
+            typed["called_in_on-day"],
+            typed["called_in_on-month"],
+            typed["called_in_on-year"],
+        )
+        with session.begin_nested():
+            call_in.record_call_in(
+                session,
+                actor,
+                decision_id=decision_id,
+                called_in_by=typed["called_in_by"],
+                reason=typed["call_in_reason"],
+                called_in_on=called_in_on,
+            )
+    except (InvalidInput, Conflict) as error:
+        renamed = InvalidInput(
+            [Problem("call_in_reason" if p.where == "reason" else p.where, p.message) for p in error.problems]
+        )
+        refused = renamed if isinstance(error, InvalidInput) else error
+        return _detail(request, session, actor, decision_id, refused=refused, typed=typed)
+    return RedirectResponse(f"/decisions/{decision_id}?called_in=1#call-in", status_code=303)
+
+
+@pages.post("/decisions/{decision_id}/call-in/outcome", response_model=None)
+def record_outcome(
+    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, decision_id: RecordId
+) -> Response:
+    typed = {name: str(form.get(name, "")) for name in OUTCOME_FIELDS}
+    try:
+        outcome = _outcome(typed["outcome"])
+        outcome_on = date_from_boxes(
+            "outcome_on",
+            "The date of the outcome",
+            typed["outcome_on-day"],
+            typed["outcome_on-month"],
+            typed["outcome_on-year"],
+        )
+        with session.begin_nested():
+            call_in.record_outcome(
+                session, actor, decision_id=decision_id, outcome=outcome, outcome_on=outcome_on, note=typed["note"]
+            )
+    except (InvalidInput, Conflict) as error:
+        return _detail(request, session, actor, decision_id, refused=error, typed=typed)
+    return RedirectResponse(f"/decisions/{decision_id}?outcome=1#call-in", status_code=303)
+
+
+CALL_IN_FIELDS = ("called_in_by", "call_in_reason", "called_in_on-day", "called_in_on-month", "called_in_on-year")
+OUTCOME_FIELDS = ("outcome", "note", "outcome_on-day", "outcome_on-month", "outcome_on-year")
+
+
+def _outcome(text: str) -> CallInOutcome:
+    try:
+        return CallInOutcome(text)
+    except ValueError:
+        raise InvalidInput([Problem("outcome", "Select what came of the call-in")]) from None
 
 
 @pages.post("/decisions/{decision_id}/reject", response_model=None)
@@ -163,7 +285,7 @@ def reject(
     return RedirectResponse(f"/decisions/{decision_id}?rejected=1", status_code=303)
 
 
-SIGNATURE_FIELDS = ("decided_on-day", "decided_on-month", "decided_on-year", "signed_by")
+SIGNATURE_FIELDS = ("decided_on-day", "decided_on-month", "decided_on-year", "signed_by", "urgent_reason")
 
 
 def _typed_signature(form: FormData) -> dict[str, str]:
@@ -180,7 +302,25 @@ def _signature(typed: dict[str, str]) -> service.Signature:
         typed.get("decided_on-month"),
         typed.get("decided_on-year"),
     )
-    return service.Signature(decided_on=decided_on, signed_by=typed.get("signed_by"))
+    return service.Signature(
+        decided_on=decided_on, signed_by=typed.get("signed_by"), urgent_reason=typed.get("urgent_reason")
+    )
+
+
+FORM_FIELDS = {
+    "",
+    "reason",
+    "decided_on",
+    "signed_by",
+    "urgent_reason",
+    "called_in_by",
+    "call_in_reason",
+    "called_in_on",
+    "outcome",
+    "outcome_on",
+    "note",
+}
+DATE_FIELDS = ("decided_on", "called_in_on", "outcome_on")
 
 
 def _detail(
@@ -197,11 +337,15 @@ def _detail(
     context = {}
     if refused is not None:
         # A field's problem links to the field; any other (an account short of money) is said in full.
+        # A field's problem links to the field; any other (an account short of money) is said in full, by name.
         problems = [
-            p if p.where in ("reason", "decided_on", "signed_by", "") else Problem("", str(p)) for p in refused.problems
+            p
+            if p.where in FORM_FIELDS
+            else Problem("", _sentence(f"{account_name(p.where)}: {p.message}") if ":" in p.where else str(p))
+            for p in refused.problems
         ]
-        context = error_summary(problems, {"decided_on": "decided_on-day"})
-    deciding = allowed(actor, "decisions.decide") and decision.status is DecisionStatus.DRAFT
+        context = error_summary(problems, {name: f"{name}-day" for name in DATE_FIELDS})
+    deciding = decision.status is DecisionStatus.DRAFT
     why_not = service.why_not_decide(decision, actor) if deciding else None
     today = business_dates.today()
     typed = {
@@ -209,8 +353,15 @@ def _detail(
         "decided_on-month": str(today.month),
         "decided_on-year": str(today.year),
         "signed_by": decision.decision_maker,
+        "called_in_on-day": str(today.day),
+        "called_in_on-month": str(today.month),
+        "called_in_on-year": str(today.year),
+        "outcome_on-day": str(today.day),
+        "outcome_on-month": str(today.month),
+        "outcome_on-year": str(today.year),
         **(typed or {}),
     }
+    waiting = decision.status is DecisionStatus.APPROVED and decision.money_posted_at is None
     return render(
         request,
         "decisions/detail.html",
@@ -222,6 +373,18 @@ def _detail(
             "status_tag": STATUS_TAGS[decision.status],
             "can_decide": deciding and why_not is None,
             "why_not": why_not,
+            "warnings": [_sentence(str(shortfall)) for shortfall in overspend(session, decision)],
+            "role_name": service.ROLE_NAMES.get(decision.decision_maker_role, decision.decision_maker_role.value),
+            "money": call_in.money_state(decision, today),
+            "open_call_in": call_in.open_call_in(decision),
+            "can_call_in": waiting
+            and allowed(actor, "decisions.call_in")
+            and not decision.call_ins
+            and decision.call_in_ends_on is not None
+            and today <= decision.call_in_ends_on,
+            "can_record_outcome": allowed(actor, "decisions.call_in") and call_in.open_call_in(decision) is not None,
+            "can_post": waiting and allowed(actor, "decisions.post") and call_in.due(decision, today),
+            "outcomes": {outcome: _sentence(words) for outcome, words in call_in.OUTCOME_WORDS.items()},
             "reason": reason,
             "typed": typed,
             "fy": FinancialYear,
@@ -229,3 +392,8 @@ def _detail(
         },
         status_code=(409 if isinstance(refused, Conflict) else 422) if refused else 200,
     )
+
+
+def _sentence(text: str) -> str:
+    """Text begun with a capital, the rest left as it is (names keep theirs)."""
+    return text[:1].upper() + text[1:]

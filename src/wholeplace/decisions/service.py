@@ -1,4 +1,5 @@
-"""Use cases of decision records: draft, approve (posting the money), reject; meetings and actions."""
+"""Use cases of decision records: draft, approve (its money posts now or after the call-in period, see
+`call_in.py`), reject; meetings and actions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from wholeplace import audit, business_dates
 from wholeplace.auth.actor import Actor, require
+from wholeplace.auth.model import Role
 from wholeplace.db import utcnow
+from wholeplace.decisions import call_in
 from wholeplace.decisions.engine import FigureCheck, RecommendationFigures, check_figures
 from wholeplace.decisions.model import (
     ActionStatus,
@@ -24,6 +27,7 @@ from wholeplace.funds import ledger
 from wholeplace.funds.model import AccountKind, LedgerTransaction
 from wholeplace.money import FinancialYear, Money
 from wholeplace.paging import Page, paginate
+from wholeplace.partners.model import Organisation
 from wholeplace.plain_text import clean_free_text, clean_name
 from wholeplace.problems import AccessRefused, Conflict, InvalidInput, NotFound, Problem, Refusal
 
@@ -55,6 +59,15 @@ class DecisionIn:
     stated_total: Money | None = None
     publish: bool = True
     non_publication_reason: str | None = None
+    # Who decides it here: a user of this partner (the fund's holder if left out) holding this role.
+    decision_maker_partner_id: int | None = None
+    decision_maker_role: Role = Role.DECISION_MAKER
+
+
+# The roles a decision can be put to: decision makers (cabinet members, the PCC, boards), and finance for a
+# section 151 officer's delegated decisions.
+DECIDING_ROLES = (Role.DECISION_MAKER, Role.FINANCE)
+ROLE_NAMES = {Role.DECISION_MAKER: "decision maker", Role.FINANCE: "finance officer"}
 
 
 def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: DecisionIn) -> Decision:
@@ -77,6 +90,7 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         draft.decision_maker, where="decision_maker", label="Decision maker", max_length=200
     )
     problems += title_problems + author_problems + maker_problems
+    partner = _deciding_partner(session, fund.holder_id, draft, problems)
     for field, text in (
         ("purpose", draft.purpose),
         ("financial_implications", draft.financial_implications),
@@ -133,6 +147,8 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         report_date=draft.report_date,
         author=author,
         decision_maker=maker,
+        decision_maker_partner=partner,
+        decision_maker_role=draft.decision_maker_role,
         purpose=draft.purpose,
         financial_implications=draft.financial_implications,
         stated_total_pence=draft.stated_total.pence if draft.stated_total else None,
@@ -156,32 +172,49 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
     return decision
 
 
+def _deciding_partner(session: Session, holder_id: int, draft: DecisionIn, problems: list[Problem]) -> Organisation:
+    """The partner whose users decide the draft (the fund's holder unless another is named), checking the role."""
+    partner = session.get(Organisation, draft.decision_maker_partner_id or holder_id)
+    if partner is None:
+        problems.append(Problem("decision_maker_partner_id", "Select the partner whose decision it is"))
+        partner = session.get(Organisation, holder_id)
+        assert partner is not None  # a fund's holder is a partner (a foreign key)
+    if draft.decision_maker_role not in DECIDING_ROLES:
+        choices = " or ".join(ROLE_NAMES[role] for role in DECIDING_ROLES)
+        problems.append(Problem("decision_maker_role", f"Select the role that decides it: {choices}"))
+    return partner
+
+
 @dataclass(frozen=True)
 class Signature:
-    """What the signed decision record says: the day it was decided and who signed it.
+    """What the signed decision record says: the day it was decided, who signed it, and why it was urgent if it
+    was (an urgent decision cannot be called in: its money posts at once).
 
     Left out, the day is today in London and the signatory the office the report was put to.
     """
 
     decided_on: dt.date | None = None
     signed_by: str | None = None
+    urgent_reason: str | None = None
 
 
 def why_not_decide(decision: Decision, actor: Actor) -> str | None:
-    """Why this user may not decide this draft, or None. Two rules beyond the role:
+    """Why this actor may not decide this draft, or None.
 
-    maker-checker (whoever drafted it may not decide it) and the accountable body (only decision makers of the
-    partner holding the fund decide its money). The console and the demo loader (no user) record decisions
-    already taken on paper, so neither rule applies to them.
+    A user decides only if their organisation is the decision's partner and they hold its role, and never a
+    draft they drafted (maker-checker). The console and the demo loader (no user) record decisions already
+    taken on paper: for them the role to decide is enough.
     """
     if actor.user_id is None:
         return None
     if decision.drafted_by_user_id == actor.user_id:
         return f"You drafted {decision.reference}, so another decision maker must decide it"
-    if actor.organisation_id != decision.fund.holder_id:
+    role = ROLE_NAMES.get(decision.decision_maker_role, decision.decision_maker_role.value.replace("_", " "))
+    partner = decision.decision_maker_partner
+    if actor.organisation_id != partner.id or decision.decision_maker_role not in actor.roles:
         return (
-            f"{decision.fund.name} is held by {decision.fund.holder.name}: only its decision makers can decide "
-            f"{decision.reference}"
+            f"{decision.reference} is for the {decision.decision_maker} to decide: only a user of {partner.name} "
+            f"with the role {role} can decide it"
         )
     return None
 
@@ -212,40 +245,42 @@ def _sign(decision: Decision, actor: Actor, signature: Signature) -> None:
         max_length=200,
     )
     problems += signatory_problems
+    urgent_reason = (signature.urgent_reason or "").strip() or None
+    problems += clean_free_text(urgent_reason or "", where="urgent_reason", label="Reason", max_length=20_000)[1]
     if problems:
         raise InvalidInput(problems)
-    decision.decided_on, decision.signed_by = decided_on, signed_by
+    decision.decided_on, decision.signed_by, decision.urgent_reason = decided_on, signed_by, urgent_reason
     decision.recorded_at, decision.recorded_by = utcnow(), actor.label
 
 
 def approve_decision(
-    session: Session, actor: Actor, *, decision_id: int, signature: Signature | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    decision_id: int,
+    signature: Signature | None = None,
+    call_in_working_days: int | None = None,
 ) -> list[LedgerTransaction]:
-    """Approve a draft and post every recommendation, all in the caller's one database transaction."""
-    require(actor, "decisions.decide", object_type="decision", object_id=decision_id)
-    decision = _draft(session, decision_id)
+    """Approve a draft, all in the caller's one database transaction; returns what was posted.
+
+    Its money posts now if it is urgent or its call-in period (`call_in_working_days` from the date decided,
+    the setting if left out) has already ended; otherwise it posts when the period ends without a call-in
+    (`call_in.post_money`). Either way the approval is refused if the money would not be there as things stand.
+    """
+    decision = _decidable(session, actor, decision_id)
     fund = ledger.lock_fund(session, decision.fund_id)
     session.refresh(decision)  # read again under the lock: another approval may have got there first
     if decision.status is not DecisionStatus.DRAFT:
         raise Conflict(f"{decision.reference} has already been {decision.status.value}")
-    _check_may_decide(decision, actor)
     _sign(decision, actor, signature or Signature())
     decision.status = DecisionStatus.APPROVED
-    posted = [
-        ledger.post(
-            session,
-            actor,
-            fund=fund,
-            decision=decision,
-            date=item.effective_date,
-            description=f"{decision.reference} {item.number}: {item.text}"[:400],
-            lines=[
-                (item.from_account, Money(-item.amount_pence), FinancialYear(item.from_year)),
-                (item.to_account, Money(item.amount_pence), FinancialYear(item.to_year)),
-            ],
-        )
-        for item in decision.recommendations
-    ]
+    decision.call_in_ends_on = call_in.period_end(decision, call_in_working_days)
+    today = business_dates.today()
+    if call_in.due(decision, today):
+        posted = call_in.post_now(session, actor, decision, fund)
+    else:
+        call_in.check_money_would_post(session, actor, decision, fund)
+        posted = []
     audit.record(
         session,
         actor,
@@ -255,6 +290,8 @@ def approve_decision(
         reference=decision.reference,
         decided_on=str(decision.decided_on),
         signed_by=decision.signed_by,
+        urgent_reason=decision.urgent_reason,
+        call_in_ends_on=str(decision.call_in_ends_on) if decision.call_in_ends_on else None,
         transactions=[t.id for t in posted],
     )
     return posted
@@ -264,15 +301,13 @@ def reject_decision(
     session: Session, actor: Actor, *, decision_id: int, reason: str, signature: Signature | None = None
 ) -> Decision:
     """Reject a draft with a reason; nothing is posted."""
-    require(actor, "decisions.decide", object_type="decision", object_id=decision_id)
+    decision = _decidable(session, actor, decision_id)
     if not reason.strip():
         raise InvalidInput([Problem("reason", "Enter the reason the recommendations are not agreed")])
-    decision = _draft(session, decision_id)
     ledger.lock_fund(session, decision.fund_id)  # queue behind an approval of the same draft
     session.refresh(decision)
     if decision.status is not DecisionStatus.DRAFT:
         raise Conflict(f"{decision.reference} has already been {decision.status.value}")
-    _check_may_decide(decision, actor)
     _sign(decision, actor, signature or Signature())
     decision.status, decision.rejection_reason = DecisionStatus.REJECTED, reason.strip()
     audit.record(
@@ -286,6 +321,15 @@ def reject_decision(
         signed_by=decision.signed_by,
         reason=decision.rejection_reason,
     )
+    return decision
+
+
+def _decidable(session: Session, actor: Actor, decision_id: int) -> Decision:
+    """The draft, if this actor may decide it: the role at the console, the partner and role for a user."""
+    if actor.user_id is None:
+        require(actor, "decisions.decide", object_type="decision", object_id=decision_id)
+    decision = _draft(session, decision_id)
+    _check_may_decide(decision, actor)
     return decision
 
 
