@@ -10,6 +10,7 @@ from weasyprint import HTML
 from tests.funds.test_ledger import DECIDER, PCC, contribute, draft, make_fund, move
 from wholeplace.decisions import report
 from wholeplace.decisions import service as decisions
+from wholeplace.web.templating import long_datetime
 
 
 def page_texts(html: str) -> list[str]:
@@ -33,11 +34,8 @@ def test_the_report_gives_the_day_decided_and_the_signatory_and_says_when_it_was
 
     assert '<th scope="row">Date of Decision</th><td>30 July 2013</td>' in html
     assert f"Signed: <strong>{PCC}</strong>, on 30 July 2013" in html
-    recorded = decision.recorded_at
-    assert (
-        f"Recorded in wholeplace by pcc@essex.example on {recorded.day} {recorded:%B %Y} at {recorded:%H:%M} UTC"
-        in html
-    )
+    # when it was recorded, in London as on the pages: "on 5 December 2026 at 21:14."
+    assert f"Recorded in wholeplace by pcc@essex.example on {long_datetime(decision.recorded_at)}." in html
 
 
 def test_a_list_that_runs_over_pages_prints_its_totals_once_after_the_last_line(session: Session) -> None:

@@ -20,6 +20,7 @@ from wholeplace.decisions.model import Decision, DecisionStatus
 from wholeplace.funds.model import UNALLOCATED_PATH
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import NotFound, Problem
+from wholeplace.web.templating import long_datetime
 
 
 def load_decision(session: Session, actor: Actor, reference: str) -> Decision:
@@ -51,6 +52,7 @@ def _report_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["long_date"] = lambda day: f"{day.day} {day:%B %Y}" if day else ""
+    environment.filters["datetime"] = long_datetime  # stored in UTC, shown in London as on the pages
     return environment
 
 
