@@ -179,28 +179,29 @@ def balances(
 ) -> list[AccountBalance]:
     """The fund's accounts (or only those at `accounts` paths) with balances by financial year, as at a day's end.
 
-    As at today or later, or on or after the fund's last posting (or with no day: every posting), the running
-    balances less the postings dated after the day answer; a day further back sums the postings up to it.
-    Both give the same figures.
+    As at today or later (or with no day: every posting), the running balances less the postings dated after the
+    day answer; a day in the past sums the postings up to it. Both give the same figures.
     """
+    account_table, partner_table = Account.__table__, Organisation.__table__  # tables: see `running_balances`
     account_query = (
-        select(Account.id, Account.path, Account.kind, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == Account.organisation_id)
-        .where(Account.fund_id == fund_id)
+        select(account_table.c.id, account_table.c.path, account_table.c.kind, partner_table.c.name)
+        .outerjoin(partner_table, partner_table.c.id == account_table.c.organisation_id)
+        .where(account_table.c.fund_id == fund_id)
     )
     account_ids = None
     if accounts is not None:
-        account_query = account_query.where(Account.path.in_(list(accounts)))
+        account_query = account_query.where(account_table.c.path.in_(list(accounts)))
         account_ids = select(Account.id).where(Account.fund_id == fund_id, Account.path.in_(list(accounts)))
-    if as_at is None or running_balances.answer_as_at(session, fund_id, as_at):
-        sums = running_balances.sums_as_at(session, fund_id, as_at=as_at, account_ids=account_ids)
+    # Postings dated after today are few (recommendations take effect on their effective dates), so from today on
+    # the running balances less those answer; a day in the past would subtract most of the ledger.
+    if as_at is None or as_at >= business_dates.today():
+        sums = running_balances.balances_as_at(session, fund_id, as_at=as_at, account_ids=account_ids)
     else:
-        sums = running_balances.posted_sums(session, fund_id, account_ids=account_ids, up_to=as_at)
+        sums = running_balances.balances_up_to(session, fund_id, up_to=as_at, account_ids=account_ids)
     years = {year: FinancialYear(year) for _, year in sums}
     by_account: dict[int, dict[FinancialYear, Money]] = defaultdict(dict)
-    for (account_id, year), (pence, _) in sums.items():
+    for (account_id, year), pence in sums.items():
         by_account[account_id][years[year]] = Money(pence)
-    # Columns, not mapped accounts: a statement as at today spends most of its time here otherwise.
     return [
         AccountBalance(path, kind, partner, by_account.get(account_id, {}))
         for account_id, path, kind, partner in session.execute(account_query)

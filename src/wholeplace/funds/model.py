@@ -122,8 +122,9 @@ class LedgerTransaction(Base):
     """Postings that move money and add up to zero; immutable once posted (a correction reverses it)."""
 
     __tablename__ = "ledger_transactions"
-    # The statement as at today subtracts a fund's postings dated after the day from its running balances.
-    __table_args__ = (Index("ix_ledger_transactions_fund_date", "fund_id", "date"),)
+    # The statement as at today subtracts the postings dated after the day from the running balances. Date first,
+    # so the fund's own index keeps serving a statement dated in the past (`running_balances.balances_up_to`).
+    __table_args__ = (Index("ix_ledger_transactions_date_fund", "date", "fund_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "financial_year", name=op.f("pk_fund_account_balances")),
     )
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
-        batch_op.create_index("ix_ledger_transactions_fund_date", ["fund_id", "date"], unique=False)
+        batch_op.create_index("ix_ledger_transactions_date_fund", ["date", "fund_id"], unique=False)
     # The balances of the postings already in the ledger, so an upgraded database's statements are right at once.
     op.execute(
         "INSERT INTO fund_account_balances (account_id, financial_year, balance_pence, postings) "
@@ -40,6 +40,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
-        batch_op.drop_index("ix_ledger_transactions_fund_date")
+        batch_op.drop_index("ix_ledger_transactions_date_fund")
 
     op.drop_table("fund_account_balances")
