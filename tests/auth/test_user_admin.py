@@ -6,7 +6,7 @@ import html
 import re
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
