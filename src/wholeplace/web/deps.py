@@ -23,6 +23,7 @@ PASSWORD_FIRST = frozenset({"/account/password", "/sign-out"})
 
 def _db_session(request: Request) -> Iterator[Session]:
     with unit_of_work(request.app.state.sessions) as session:
+        request.state.db_session = session  # for the `user_name` filter of the page this request renders
         yield session
 
 
@@ -43,6 +44,7 @@ def _page_actor(request: Request, session: DbSession, settings: AppSettings) -> 
         raise NotSignedIn("Sign in to continue")
     actor = Actor.of(web_session.user)
     request.state.actor = actor
+    request.state.account_name = web_session.user.name  # the header names the user; the email stays out of sight
     if web_session.user.must_change_password and request.url.path not in PASSWORD_FIRST:
         raise PasswordChangeNeeded("Choose your own password to continue")
     return actor

@@ -9,8 +9,19 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
+from sqlalchemy import select
 
+from wholeplace.auth.model import User
 from wholeplace.business_dates import LONDON
 from wholeplace.money import Money
 from wholeplace.problems import Problem
@@ -90,6 +101,16 @@ def long_datetime(moment: dt.datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+@pass_context
+def user_name(context: Context, label: str | None) -> str:
+    """The name of the user whose label (their email) a record holds, looked up in the request's own database
+    session; the label itself where no user has it (the console, a user since removed)."""
+    session = getattr(context["request"].state, "db_session", None) if "request" in context else None
+    if not label or session is None:
+        return label or ""
+    return session.scalar(select(User.name).where(User.email == label)) or label
+
+
 def make_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader(
@@ -107,6 +128,7 @@ def make_environment() -> Environment:
     environment.filters["account_name"] = account_name
     environment.filters["date"] = long_date
     environment.filters["datetime"] = long_datetime
+    environment.filters["user_name"] = user_name
     environment.globals["chart_assets"] = chart_assets
     environment.globals["london"] = LONDON  # times are stored in UTC and shown in London
     return environment
@@ -131,6 +153,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     sections = sections_for(request.app, actor)
     full = {
         "actor": actor,
+        "account_name": getattr(request.state, "account_name", None),
         "sections": sections,
         "navigation": navigation_items(sections, request.url.path),
         "partnership": request.app.state.settings.partnership_name,
