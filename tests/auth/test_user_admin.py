@@ -191,3 +191,30 @@ def test_the_users_api_lists_adds_and_changes_users_for_admins_only(
     assert (listed["total"], listed["pages"], [item["name"] for item in listed["items"]]) == (3, 2, ["A Officer"] * 2)
     assert client.get("/api/v1/users", headers=viewer_token).status_code == 403
     assert client.post("/api/v1/users", json=body, headers=viewer_token).status_code == 403
+
+
+def test_hostile_user_details_are_refused_by_field_never_a_server_error(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    as_admin(client, sessions)
+    with sessions() as session, session.begin():
+        admin = session.scalars(select(User).where(User.email == ADMIN)).one()
+        headers = {"Authorization": "Bearer " + service.create_token(session, Actor.of(admin), name="a")[1]}
+    good = {"email": NEW, "name": "Jo Bloggs", "organisation_identifier": "GB-LAD-TEN", "roles": ["finance"]}
+    hostile = [
+        ("email", "jo\x00@tendring.example"),
+        ("email", "j" * 250 + "@tendring.example"),
+        ("name", "Jo\u202eBloggs"),
+        ("organisation_identifier", "GB-LAD-TEN\x00"),
+        ("organisation_identifier", "X" * 10_000),
+        ("roles", ["finance\x00"]),
+    ]
+    statuses = [
+        client.post("/api/v1/users", json={**good, field: value}, headers=headers).status_code
+        for field, value in hostile
+    ]
+    assert statuses == [422] * len(hostile)
+    page = post(client, "/admin/users/new", name="Jo", email="jo\x00@x.example", organisation="\x00", roles=["\x00"])
+    assert page.status_code == 422
+    with sessions() as session:
+        assert session.scalars(select(User.email)).all() == [ADMIN]
