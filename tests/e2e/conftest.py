@@ -22,12 +22,9 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
-from wholeplace.audit import unit_of_work
-from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role
 from wholeplace.db import make_engine, session_factory
-from wholeplace.demo.load import DemoUser, load_demo
-from wholeplace.migrate import upgrade
+from wholeplace.demo.load import DemoUser, demo_sign_ins
 from wholeplace.settings import Settings
 from wholeplace.web.app import create_app
 
@@ -79,14 +76,15 @@ def _wait_until_started(server: uvicorn.Server, thread: threading.Thread, second
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    """The demo programme in a fresh SQLite file, served on a free port of 127.0.0.1."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'wholeplace.db'}"
+def live_app(tmp_path_factory: pytest.TempPathFactory, sqlite_demo_template: Path) -> Iterator[LiveApp]:
+    """The demo programme in a copy of the run's demo file, served on a free port of 127.0.0.1."""
+    path = tmp_path_factory.mktemp("e2e") / "wholeplace.db"
+    shutil.copy(sqlite_demo_template, path)
+    url = f"sqlite:///{path}"
     engine = make_engine(url)
-    upgrade(engine)
     sessions = session_factory(engine)
-    with unit_of_work(sessions) as session:
-        users = load_demo(session, Actor.console())
+    with sessions() as session:
+        users = demo_sign_ins(session)
 
     # Bind the port here and hand the socket to uvicorn, so no other process can take it in between.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -108,7 +108,12 @@ def load_demo(session: Session, actor: Actor) -> list[DemoUser]:
         synthetic_index_records=linked.records,
         measurements=measured,
     )
-    return users + [
+    return demo_sign_ins(session)
+
+
+def demo_sign_ins(session: Session) -> list[DemoUser]:
+    """Everyone who can sign in to a loaded demo, with the passwords the README publishes."""
+    return demo_users(_organisations_for_roles(session)) + [
         DemoUser(sign_in.role, sign_in.email, sign_in.name, sign_in.partner, COHORT_PASSWORD) for sign_in in SIGN_INS
     ]
 
