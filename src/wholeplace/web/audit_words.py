@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wholeplace.audit import CONSOLE_PREFIX, AuditEntry, Verification
-from wholeplace.auth.model import User
+from wholeplace.auth.model import Role, User
 from wholeplace.partners.model import Organisation
 from wholeplace.web.templating import account_name, long_date, long_datetime
 
@@ -102,6 +102,14 @@ def _both(phrase: str) -> Wording:
     return Wording(phrase, phrase)
 
 
+def _roles(codes: Sequence[str] | str) -> str:
+    """Role codes as recorded ("decision_maker") said by their names ("Decision maker"); none as 'none'."""
+    if isinstance(codes, str):  # "(not recorded)" in an older entry
+        return codes
+    known = {role.value: role.label for role in Role}
+    return ", ".join(known.get(code, code) for code in codes) or "none"
+
+
 def _permission(verb_phrase: str) -> Wording:
     """A permission name, recorded when a check refuses it: 'manage funds'."""
     return Wording(f"was let {verb_phrase}", verb_phrase)
@@ -116,12 +124,13 @@ WORDS: dict[str, Wording] = {
     "password.changed": Wording("changed their password", "change their password"),
     "user.unlocked": Wording("unlocked the account of {email}", "unlock the account of {email}"),
     "user.roles_changed": Wording(
-        "changed the roles of {email}: added {added}, removed {removed}", "change the roles of {email}"
+        lambda f: f"changed the roles of {f['email']}: added {_roles(f['added'])}, removed {_roles(f['removed'])}",
+        "change the roles of {email}",
     ),
-    "user.password_reset": Wording("reset the password of {email}", "reset the password of {email}"),
+    "user.password_reset": Wording("gave {email} a new temporary password", "give {email} a new temporary password"),
     "user.reactivated": Wording("let {email} sign in again", "let {email} sign in again"),
     "user.deactivated": Wording("stopped {email} signing in", "stop {email} signing in"),
-    "api_token.write": _permission("change another user's API token"),
+    "api_token.write": _permission("change something with a read-only API token"),
     "api_token.created": Wording("created the API token “{name}”", "create the API token “{name}”"),
     "api_token.revoked": Wording("revoked an API token", "revoke an API token"),
     # partners
