@@ -240,7 +240,7 @@ def test_approving_a_draft_that_would_overspend_the_pool_is_refused_with_the_rea
     assert page.status_code == 409
     assert "There is a problem" in page.text
     # 17,240 - 20,000 = -2,760
-    assert "The pool (not yet allocated): Not enough money in 2013/14: this would leave -£2,760.00" in page.text
+    assert "The unallocated pool: Not enough money in 2013/14: this would leave -£2,760.00" in page.text
     assert APPROVE_BUTTON.search(page.text)  # still a draft, so the decision maker can still act on it
     assert status_of(sessions, draft_id) is DecisionStatus.DRAFT
     with sessions() as session:

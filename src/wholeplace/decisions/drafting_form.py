@@ -24,6 +24,7 @@ NEW_ACCOUNT = "new"  # the choice that takes a theme or project typed by name
 ROW_FIELDS = ("number", "text", "amount", "from", "from_new", "from_year", "to", "to_new", "to_year")
 DATE_PARTS = ("day", "month", "year")
 MOST_ROWS = 50
+LONGEST_NAME = 150  # a theme or a project typed new: both fit the ledger's 400-character account path
 REPORT_FIELDS = (
     "fund_id",
     "reference",
@@ -48,7 +49,7 @@ class AccountChoice:
 def account_choices(partners: Sequence[str], accounts: Sequence[str]) -> list[AccountChoice]:
     """What money can move from or to, by name: partners' contributions, the pool, the fund's themes and projects."""
     choices = [AccountChoice(f"Contributions:{name}", f"{name}'s contribution") for name in partners]
-    choices.append(AccountChoice(UNALLOCATED_PATH, "The pool (not yet allocated)"))
+    choices.append(AccountChoice(UNALLOCATED_PATH, "The unallocated pool"))
     choices += [AccountChoice(path, account_name(path)) for path in sorted(accounts) if path.startswith("Themes:")]
     return choices
 
@@ -184,6 +185,9 @@ def _account(row: RowValues, side: str, problems: list[Problem]) -> str | None:
                 row.field(f"{side}_new"), "Enter the new theme, or the theme and project, like Domestic Abuse: MASH"
             )
         )
+        return None
+    if any(len(part) > LONGEST_NAME for part in typed):
+        problems.append(Problem(row.field(f"{side}_new"), f"Names must be {LONGEST_NAME} characters or fewer"))
         return None
     return "Themes:" + ":".join(typed)
 

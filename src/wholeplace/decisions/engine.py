@@ -96,15 +96,17 @@ class Shortfall:
 
 
 def account_name(path: str) -> str:
-    """An account as its users name it: `Reducing Re-offending: Link Workers`, `the pool (not yet allocated)`."""
+    """An account as its users name it, as the pages do: `Link Workers (Reducing Re-offending)`, `the unallocated
+    pool`, a partner's name for its contribution, `Spent: Link Workers (Reducing Re-offending)`."""
     root, _, rest = path.partition(":")
-    named = rest.replace(":", ": ")
+    theme, _, project = rest.partition(":")
+    named = f"{project} ({theme})" if project else theme
     return {
-        "Pool": "the pool (not yet allocated)",
+        "Pool": "the unallocated pool",
         "Themes": named,
-        "Contributions": f"{named}'s contribution",
-        "Spend": f"spending on {named}",
-        "Returned": f"money returned from {named}",
+        "Contributions": rest,
+        "Spend": f"Spent: {named}",
+        "Returned": f"Returned: {named}",
     }.get(root, path)
 
 

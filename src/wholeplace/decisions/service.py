@@ -104,6 +104,9 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
     recommendations = []
     for position, item in enumerate(draft.recommendations, start=1):
         where = f"recommendations[{position}]"
+        number, number_problems = clean_name(item.number, where=f"{where}.number", label="Number", max_length=20)
+        problems += number_problems
+        problems += clean_free_text(item.text, where=f"{where}.text", label="Recommendation", max_length=2000)[1]
         if item.amount.pence <= 0:
             problems.append(Problem(f"{where}.amount", "Amount must be £0.01 or more"))
         to_year = item.to_year or item.from_year
@@ -126,8 +129,8 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         recommendations.append(
             Recommendation(
                 position=position,
-                number=item.number,
-                text=item.text,
+                number=number,
+                text=item.text.strip(),
                 amount_pence=item.amount.pence,
                 from_account=source,
                 to_account=target,
