@@ -244,10 +244,14 @@ def get_claim(session: Session, actor: Actor, claim_id: int) -> ClaimRecord:
 
 
 def _settle(session: Session, claim: ClaimRecord) -> None:
-    """A submitted claim is paid once the decision that pays it is approved."""
+    """A submitted claim is paid once the decision that pays it is approved and its money has posted.
+
+    An approved decision's money may wait for its call-in period to end (decisions/README.md): until then the
+    claim stays submitted.
+    """
     if claim.status is ClaimStatus.SUBMITTED and claim.decision_id is not None:
         decision = session.get(Decision, claim.decision_id)
-        if decision is not None and decision.status is DecisionStatus.APPROVED:
+        if decision is not None and decision.status is DecisionStatus.APPROVED and decision.money_posted_at:
             claim.status = ClaimStatus.PAID
 
 
