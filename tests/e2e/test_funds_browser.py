@@ -248,6 +248,8 @@ def test_the_decision_maker_approves_the_draft_re_profiling_in_the_browser(
     expect(page.get_by_role("heading", level=1)).to_have_text("Re-profile Link Workers into 2014/15")
     page.screenshot(path=results_dir / "decision-draft.png", full_page=True)
 
+    # Taken as urgent, its money posts at approval instead of waiting out the call-in period (docs/decisions.md).
+    page.fill("#urgent_reason", "The grant's conditions need the money moved before the quarter closes")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(re.compile(r"/decisions/\d+\?approved=1$"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("DEMO/REPROFILE/1 has been approved.")
