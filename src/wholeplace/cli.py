@@ -312,7 +312,8 @@ def serve(
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     out.print(f"wholeplace is at http://{host}:{port}  (stop with Ctrl+C)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # access_log off: the app writes one JSON line per request itself (docs/monitoring.md), without query strings
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 
 # Commands that use decisions and funds are decisions' own (funds never import decisions), placed where users look.

@@ -186,7 +186,8 @@ def test_an_unexpected_error_is_logged_under_the_request_id(
     level, wholeplace_log.level = wholeplace_log.level, logging.INFO
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
-            assert client.get("/healthz-broken", headers={"X-Request-ID": "fault-1"}).status_code == 500
+            answered = client.get("/healthz-broken", headers={"X-Request-ID": "fault-1"})
+            assert (answered.status_code, answered.headers.get("X-Request-ID")) == (500, "fault-1")
     finally:
         wholeplace_log.removeHandler(handler)
         wholeplace_log.setLevel(level)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from wholeplace.audit import REQUEST_ID
 from wholeplace.problems import (
     AccessRefused,
     Conflict,
@@ -19,6 +20,7 @@ from wholeplace.problems import (
     Problem,
     WholeplaceError,
 )
+from wholeplace.web.request_log import HEADER as REQUEST_ID_HEADER
 from wholeplace.web.security import FormExpired, PasswordChangeNeeded
 from wholeplace.web.templating import render
 
@@ -91,7 +93,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> Response:
         log.exception("Unexpected error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, [Problem("", "Try again later. The error has been logged")])
+        response = error_response(request, 500, [Problem("", "Try again later. The error has been logged")])
+        # This handler answers outside the request log's middleware, so it puts the id on the answer itself:
+        # the id a user quotes from the page's headers finds the traceback in the log.
+        if (request_id := REQUEST_ID.get()) is not None:
+            response.headers[REQUEST_ID_HEADER] = request_id
+        return response
 
 
 def _validation_problem(detail: dict[str, object]) -> Problem:
