@@ -4,6 +4,7 @@ so by name and figure, then is refused at approval."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,9 +13,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.funds.test_api import token_for
+from tests.funds.test_ledger import DECIDER, FINANCE, VIEWER, make_fund, make_partner
 from tests.funds.test_pages import DemoMoney, csrf, load_demo_money, signed_in
+from wholeplace import business_dates
 from wholeplace.auth.model import Role
+from wholeplace.decisions import call_in
+from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
+from wholeplace.decisions.service import NO_RECOMMENDATIONS, DecisionIn, Signature
+from wholeplace.funds import contributions, ledger
+from wholeplace.funds.contributions import ContributionKind
+from wholeplace.funds.model import LedgerTransaction
+from wholeplace.money import FinancialYear, Money
+from wholeplace.problems import InvalidInput, Problem
 
 PCC = "Police and Crime Commissioner for Essex"
 # The demo's pool holds £17,240 after PCC/038/13 (290,000 - 272,760): £20,000 for refuges leaves it £2,760 short.
@@ -199,3 +210,88 @@ def test_each_hostile_value_in_the_api_body_is_a_422_on_its_field_and_nothing_is
         walked += 1
     assert walked == len(API_HOSTILE) == 11
     assert decision_count(sessions) == before
+
+
+AGREE = "Agree the pooled budget and the partners' contributions for the fund's first year."
+
+
+def agreement(reference: str, purpose: str, on: dt.date) -> DecisionIn:
+    """A decision with no recommendations: it moves no money itself."""
+    return DecisionIn(
+        reference=reference,
+        title="The pooled budget and contributions",
+        report_date=on,
+        author="Operating Manager",
+        decision_maker=PCC,
+        recommendations=[],
+        purpose=purpose,
+    )
+
+
+def test_a_decision_without_recommendations_is_refused_unless_its_purpose_says_what_it_agrees(
+    session: Session,
+) -> None:
+    today = business_dates.today()
+    fund = make_fund(session, "agree", FinancialYear.of(today), FinancialYear.of(today))
+    with pytest.raises(InvalidInput) as refused:
+        decisions.draft_decision(session, FINANCE, fund_id=fund.id, draft=agreement("AG/0", "  ", today))
+    assert refused.value.problems == [Problem("recommendations", NO_RECOMMENDATIONS)]
+    assert session.scalar(select(func.count()).select_from(Decision)) == 0
+
+    # Decided today, the call-in period applies: approval posts nothing, and members may call it in.
+    recent = decisions.draft_decision(session, FINANCE, fund_id=fund.id, draft=agreement("AG/1", AGREE, today))
+    assert decisions.approve_decision(session, DECIDER, decision_id=recent.id, call_in_working_days=5) == []
+    assert recent.status is DecisionStatus.APPROVED and recent.money_posted_at is None
+    assert recent.call_in_ends_on == business_dates.add_working_days(today, 5)
+    call_in.record_call_in(
+        session, VIEWER, decision_id=recent.id, called_in_by="Councillor A Smith", reason="Too soon", called_in_on=today
+    )
+    assert call_in.open_call_in(recent) is not None
+
+    # Decided long enough ago, it takes effect at approval with no transaction, and money is received under it.
+    old = decisions.draft_decision(
+        session, FINANCE, fund_id=fund.id, draft=agreement("AG/2", AGREE, fund.years[0].starts)
+    )
+    posted = decisions.approve_decision(
+        session, DECIDER, decision_id=old.id, signature=Signature(fund.years[0].starts), call_in_working_days=0
+    )
+    assert posted == [] and old.money_posted_at is not None
+    assert (
+        call_in.money_state(old, today)
+        == "Approved \N{EN DASH} it moves no money itself: it agrees what its purpose says"
+    )
+    make_partner(session)
+    contributions.record_contribution(
+        session,
+        FINANCE,
+        fund_id=fund.id,
+        partner_identifier="XX-WHOLEPLACE-ESSEX-PCC",
+        amount=Money.parse("100000"),
+        year=fund.years[0],
+        received_on=fund.years[0].starts,
+        kind=ContributionKind.CASH,
+        basis="",
+        decision=old,
+    )
+    cited = session.scalars(select(LedgerTransaction.decision_id).where(LedgerTransaction.fund_id == fund.id)).all()
+    assert cited == [old.id]
+    assert ledger.statement(session, FINANCE, fund_id=fund.id).unallocated == Money.parse("100000")
+
+
+def test_the_api_drafts_a_decision_without_recommendations_only_with_a_purpose(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session, session.begin():
+        fund_id = make_fund(session).id
+    finance = token_for(sessions, Role.FINANCE, PCC)
+    body = {"fund_id": fund_id, "title": "Budget", "report_date": "2013-07-01", "decision_maker": PCC}
+    refused = client.post("/api/v1/decisions", headers=finance, json={**body, "reference": "AG/1"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["problems"] == [{"where": "recommendations", "message": NO_RECOMMENDATIONS}]
+    agreed = client.post(
+        "/api/v1/decisions",
+        headers=finance,
+        json={**body, "reference": "AG/2", "purpose": AGREE, "recommendations": []},
+    )
+    assert agreed.status_code == 201, agreed.text
+    assert (agreed.json()["status"], agreed.json()["recommendations"]) == ("draft", [])

@@ -81,6 +81,8 @@ def money_state(decision: Decision, today: dt.date) -> str | None:
         return f"Stopped on call-in: {OUTCOME_WORDS[stopped.outcome]} on {day(stopped.outcome_on)}. No money moves"
     if decision.status is not DecisionStatus.APPROVED:
         return None
+    if decision.money_posted_at is not None and not decision.recommendations:
+        return f"Approved {DASH} it moves no money itself: it agrees what its purpose says"
     if decision.money_posted_at is not None:
         return f"Approved {DASH} money posted on {day(business_dates.london_date(decision.money_posted_at))}"
     if (waiting := open_call_in(decision)) is not None:

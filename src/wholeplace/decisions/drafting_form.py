@@ -116,9 +116,7 @@ class DraftForm:
             problems.append(Problem("decision_maker_role", "Select the role that decides it"))
         if self.values["publish"] not in ("yes", "no"):
             problems.append(Problem("publish", "Say whether the report is for publication"))
-        filled = [row for row in self.rows if not row.empty]
-        if not filled:
-            problems.append(Problem("rec-1-amount", "Add at least one recommendation with an amount"))
+        filled = [row for row in self.rows if not row.empty]  # none: the service asks for a purpose instead
         recommendations = [_recommendation(row, fund_years, problems) for row in filled]
         if problems:
             raise InvalidInput(problems)

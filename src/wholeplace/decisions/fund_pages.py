@@ -86,7 +86,7 @@ def _statement(
         actor,
         fund_id=fund.id,
         status=DecisionStatus.APPROVED,
-        effective_by=statement.as_at,
+        money_moved_by=statement.as_at,
         page_size=SOURCES_SHOWN,
     )
     drafts = service.list_decisions(session, actor, fund_id=fund.id, status=DecisionStatus.DRAFT, page_size=1)

@@ -335,7 +335,11 @@ class DraftDecisionBody(BaseModel):
     stated_total: AmountText | None = None
     publish: bool = True
     non_publication_reason: str | None = Field(None, max_length=20_000)
-    recommendations: list[RecommendationBody] = Field(min_length=1, max_length=200)
+    recommendations: list[RecommendationBody] = Field(
+        default_factory=list,
+        max_length=200,
+        description="What moves; none for a decision that agrees what its purpose says without moving money",
+    )
 
     def draft(self) -> DecisionIn:
         return DecisionIn(

@@ -68,6 +68,7 @@ class DecisionIn:
 # section 151 officer's delegated decisions.
 DECIDING_ROLES = (Role.DECISION_MAKER, Role.FINANCE)
 ROLE_NAMES = {Role.DECISION_MAKER: "decision maker", Role.FINANCE: "finance officer"}
+NO_RECOMMENDATIONS = "Add a recommendation with an amount, or say in the purpose what the decision agrees"
 
 
 def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: DecisionIn) -> Decision:
@@ -97,8 +98,10 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         ("non_publication_reason", draft.non_publication_reason or ""),
     ):
         problems += clean_free_text(text, where=field, label=field.replace("_", " ").capitalize(), max_length=20_000)[1]
-    if not draft.recommendations:
-        problems.append(Problem("recommendations", "Add at least one recommendation with an amount"))
+    if not draft.recommendations and not draft.purpose.strip():
+        # A decision may agree something without moving money itself (a pooled budget, the partners'
+        # contributions that are then received under it), but then its purpose must say what it agrees.
+        problems.append(Problem("recommendations", NO_RECOMMENDATIONS))
     if not draft.publish and not (draft.non_publication_reason or "").strip():
         problems.append(Problem("non_publication_reason", "Say why the decision is not for publication"))
     recommendations = []
@@ -359,21 +362,22 @@ def list_decisions(
     *,
     fund_id: int | None = None,
     status: DecisionStatus | None = None,
-    effective_by: dt.date | None = None,
+    money_moved_by: dt.date | None = None,
     page: int = 1,
     page_size: int = 50,
 ) -> Page[Decision]:
-    """Decisions, newest report first; `effective_by` keeps those with money moving on or before that day."""
+    """Decisions, newest report first; `money_moved_by` keeps those under which the ledger posted money dated on
+    or before that day: their recommendations, or the contributions and spending received or paid under them."""
     require(actor, "decisions.view", object_type="decision")
     statement = select(Decision).order_by(Decision.report_date.desc(), Decision.reference)
     if fund_id is not None:
         statement = statement.where(Decision.fund_id == fund_id)
     if status is not None:
         statement = statement.where(Decision.status == status)
-    if effective_by is not None:
+    if money_moved_by is not None:
         statement = statement.where(
-            select(Recommendation.id)
-            .where(Recommendation.decision_id == Decision.id, Recommendation.effective_date <= effective_by)
+            select(LedgerTransaction.id)
+            .where(LedgerTransaction.decision_id == Decision.id, LedgerTransaction.date <= money_moved_by)
             .exists()
         )
     return paginate(session, statement, page=page, page_size=page_size)
