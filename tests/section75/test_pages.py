@@ -106,6 +106,13 @@ def test_an_instalment_received_and_the_settlement_drafted_through_the_pages(
     finance: TestClient, demo_sessions: sessionmaker[Session]
 ) -> None:
     agreement_id = demo_id(demo_sessions)
+    with demo_sessions() as session:
+        fund_id = session.scalars(select(Agreement.fund_id).where(Agreement.id == agreement_id)).one()
+    fund_page = finance.get(f"/funds/{fund_id}").text
+    assert f'href="/section75/{agreement_id}"' in fund_page
+    assert "Held under section 75 agreement S75/NEE/2025: North East Essex integrated care pooled fund" in text_of(
+        fund_page
+    )
     token = {"csrf_token": finance.cookies["wholeplace_csrf"]}
     page = finance.get(f"/section75/{agreement_id}").text
     late = re.search(

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wholeplace import business_dates
@@ -32,6 +33,7 @@ from wholeplace.funds.schemas import (
 )
 from wholeplace.partners import service as partners
 from wholeplace.problems import InvalidInput, Problem
+from wholeplace.section75.model import Agreement
 from wholeplace.web.deps import CheckedForm, DbSession, PageActor
 from wholeplace.web.params import RecordId
 from wholeplace.web.templating import error_summary, render
@@ -93,12 +95,19 @@ def _statement(
     partner_ids = partners.ids_by_name(session, actor, [name for name, _ in statement.contributed_by_partner])
     context = error_summary(problems.problems, {"as_at": "as_at-day"}) if problems else {}
     received = contributions.contributions(session, actor, fund_id=fund.id)
+    # Section 75 agreements draft their settlements as decisions; the fund page only names the ones it is held under.
+    agreements = (
+        list(session.scalars(select(Agreement).where(Agreement.fund_id == fund.id).order_by(Agreement.reference)))
+        if allowed(actor, "section75.view")
+        else []
+    )
     return render(
         request,
         "decisions/fund_statement.html",
         {
             "title": f"{fund.name}: statement",
             "fund": fund,
+            "agreements": agreements,
             "statement": statement,
             "themes": statement.themes(),
             "remaining": remaining(statement),
