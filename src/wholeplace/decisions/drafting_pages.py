@@ -41,7 +41,7 @@ def new_page(request: Request, session: DbSession, actor: PageActor, fund: str |
             "decision_maker_partner_id": str(chosen.holder_id),
             "decision_maker_role": Role.DECISION_MAKER.value,
             "decision_maker": chosen.holder.name,
-            "author": actor.label,
+            "author": service.author_name(session, actor),
             "publish": "yes",
             "report_date-day": str(today.day),
             "report_date-month": str(today.month),

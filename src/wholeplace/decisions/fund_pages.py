@@ -152,7 +152,10 @@ def reprofile(request: Request, session: DbSession, actor: PageActor, form: Chec
     values = ReprofileForm.of(form)
     try:
         draft = values.draft(
-            accounts=_accounts(session, actor, fund), years=fund.years, today=business_dates.today(), author=actor.label
+            accounts=_accounts(session, actor, fund),
+            years=fund.years,
+            today=business_dates.today(),
+            author=service.author_name(session, actor),
         )
         with session.begin_nested():
             decision = service.draft_decision(session, actor, fund_id=fund_id, draft=draft)

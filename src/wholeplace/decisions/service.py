@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from wholeplace import audit, business_dates
 from wholeplace.auth.actor import Actor, require
-from wholeplace.auth.model import Role
+from wholeplace.auth.model import Role, User
 from wholeplace.db import utcnow
 from wholeplace.decisions import call_in
 from wholeplace.decisions.engine import FigureCheck, RecommendationFigures, check_figures
@@ -176,6 +176,12 @@ def draft_decision(session: Session, actor: Actor, *, fund_id: int, draft: Decis
         total=Money.total(Money(r.amount_pence) for r in recommendations).plain(),
     )
     return decision
+
+
+def author_name(session: Session, actor: Actor) -> str:
+    """Who a report drafted by this actor is by, as the report prints it: the user's name, not their email."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    return user.name if user is not None and user.name.strip() else actor.label
 
 
 def _deciding_partner(session: Session, holder_id: int, draft: DecisionIn, problems: list[Problem]) -> Organisation:
