@@ -17,7 +17,7 @@ from tests.funds.test_ledger import DECIDER, FINANCE, VIEWER, make_fund, make_pa
 from tests.funds.test_pages import DemoMoney, csrf, load_demo_money, signed_in
 from wholeplace import business_dates
 from wholeplace.auth.model import Role
-from wholeplace.decisions import call_in
+from wholeplace.decisions import call_in, report
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import Decision, DecisionStatus
 from wholeplace.decisions.service import NO_RECOMMENDATIONS, DecisionIn, Signature
@@ -260,6 +260,7 @@ def test_a_decision_without_recommendations_is_refused_unless_its_purpose_says_w
         call_in.money_state(old, today)
         == "Approved \N{EN DASH} it moves no money itself: it agrees what its purpose says"
     )
+    assert "The decision moves no money between the fund's accounts itself." in report.decision_report_html(old)
     make_partner(session)
     contributions.record_contribution(
         session,

@@ -11,7 +11,6 @@ works in any year.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -240,7 +239,7 @@ def download_statement(page: Page, journey: Journey, tmp: Path) -> None:
     assert journey.code in download.suggested_filename and download.suggested_filename.endswith(".xlsx")
     path = tmp / download.suggested_filename
     download.save_as(path)
-    workbook = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
+    workbook = openpyxl.load_workbook(path)
     texts = [str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value]
     assert any(IN_KIND_BASIS in text for text in texts), "the in-kind contribution's basis is not in the workbook"
     allocations = workbook["Allocations"]
