@@ -128,7 +128,9 @@ def build(sessions: sessionmaker[Session]) -> int:
         ]
         draft = DecisionIn(REFERENCE, LINK, dt.date(2013, 7, 30), "-2", "@SUM(A1)", moves, purpose=LINK)
         decision = decisions.draft_decision(session, ADMIN, fund_id=fund.id, draft=draft)
-        decisions.approve_decision(session, DECIDER, decision_id=decision.id)
+        # decided on its report's day in 2013, so its call-in period ended long ago and its money posts now
+        signed = decisions.Signature(decided_on=dt.date(2013, 7, 30))
+        decisions.approve_decision(session, DECIDER, decision_id=decision.id, signature=signed)
         case_id = business_cases.add_case(session, ANALYST, source=CASE).id
         make_user(session, Role.ANALYST, email="analyst@essex.example")
     return case_id

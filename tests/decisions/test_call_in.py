@@ -32,6 +32,7 @@ from wholeplace.decisions import call_in
 from wholeplace.decisions import service as decisions
 from wholeplace.decisions.model import CallInOutcome, Decision, DecisionStatus
 from wholeplace.funds import ledger
+from wholeplace.money import FinancialYear
 from wholeplace.problems import Conflict, InvalidInput
 
 D = dt.date
@@ -125,6 +126,36 @@ def test_an_approval_waits_for_the_call_in_period_and_a_release_posts_it_once_th
     assert pool(session, decision) == pounds("49000")  # 50,000 - 1,000
     assert decision.money_posted_at is not None
     assert call_in.release_due(session, FINANCE, today=ends + dt.timedelta(days=2)) == call_in.Release([], [])
+
+
+def test_no_money_moves_under_a_decision_in_its_call_in_period_not_even_money_citing_it(session: Session) -> None:
+    decision = approved_today(session)
+    fund = ledger.lock_fund(session, decision.fund_id)
+    lines = [
+        (ledger.open_account(session, FINANCE, fund, "Contributions:Police and Crime Commissioner for Essex"), -1),
+        (ledger.open_account(session, FINANCE, fund, "Pool:Unallocated"), 1),
+    ]
+
+    def receive() -> None:
+        ledger.post(
+            session,
+            FINANCE,
+            fund=fund,
+            decision=decision,
+            date=TODAY,
+            description="A contribution received under PCC/071/13",
+            lines=[
+                (account, pounds("500") * sign, FinancialYear(decision.recommendations[0].from_year))
+                for account, sign in lines
+            ],
+        )
+
+    with pytest.raises(InvalidInput, match="PCC/071/13 is not an approved decision of this fund in force"):
+        receive()
+    assert pool(session, decision) == pounds("50000")  # nothing moved
+    call_in.release_due(session, FINANCE, today=add_working_days(TODAY, 6))
+    receive()  # in force once its own money has posted
+    assert pool(session, decision) == pounds("49500")  # 50,000 - 1,000 allocated + 500 received
 
 
 def test_an_urgent_decision_posts_at_approval_and_cannot_be_called_in(session: Session) -> None:

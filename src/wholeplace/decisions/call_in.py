@@ -114,8 +114,8 @@ def _post_recommendations(session: Session, actor: Actor, fund: Fund, decision: 
 
 def post_now(session: Session, actor: Actor, decision: Decision, fund: Fund) -> list[LedgerTransaction]:
     """Post the decision's money (the caller holds the fund's lock and has checked it is due)."""
+    decision.money_posted_at = utcnow()  # first: the ledger posts only under a decision in force
     posted = _post_recommendations(session, actor, fund, decision)
-    decision.money_posted_at = utcnow()
     audit.record(
         session,
         actor,
@@ -146,16 +146,21 @@ def check_money_would_post(session: Session, actor: Actor, decision: Decision, f
     """Raise NotEnoughMoney unless the decision's money could post now, after the money of every decision approved
     and still waiting (each of those tried in turn, and left out if it could not post). Nothing stays posted."""
     trial = session.begin_nested()
+    tried = [*waiting_to_post(session, fund.id, excluding=decision.id), decision]
     try:
-        for waiting in waiting_to_post(session, fund.id, excluding=decision.id):
+        for waiting in tried[:-1]:
             try:
                 with session.begin_nested():
+                    waiting.money_posted_at = utcnow()  # as if in force, for the trial only
                     _post_recommendations(session, actor, fund, waiting)
             except NotEnoughMoney:
                 continue
+        decision.money_posted_at = utcnow()
         _post_recommendations(session, actor, fund, decision)
     finally:
         trial.rollback()
+        for each in tried:  # read back from the database: the dates the trial set do not stay either
+            session.expire(each, ["money_posted_at"])
 
 
 def _approved(session: Session, decision_id: int) -> Decision:

@@ -51,11 +51,14 @@ LEDGER_FIELDS = {"postings": "year"}
 
 
 def approved_decisions(session: Session, actor: Actor, fund_id: int) -> list[Decision]:
-    """The fund's approved decisions, newest report first: what money can be received or spent under."""
+    """The fund's approved decisions in force, newest report first: what money can be received or spent under.
+
+    One still in its call-in period is left out until its money has posted (`Decision.approved`).
+    """
     found = service.list_decisions(
         session, actor, fund_id=fund_id, status=DecisionStatus.APPROVED, page_size=MAX_PAGE_SIZE
     )
-    return list(found.items)
+    return [decision for decision in found.items if decision.approved]
 
 
 def decision_by_reference(session: Session, actor: Actor, fund: Fund, reference: str) -> Decision:

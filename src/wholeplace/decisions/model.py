@@ -71,8 +71,10 @@ class Decision(Base):
 
     @property
     def approved(self) -> bool:
-        """Whether its money may be posted (what the ledger asks of the decision it posts under)."""
-        return self.status is DecisionStatus.APPROVED
+        """Whether money may be posted under it (what the ledger asks): approved and in force, its call-in period
+        over (or urgent) and its own money posted. During the period nothing moves under it, not even a
+        contribution or a spend citing it, since a call-in may still stop it."""
+        return self.status is DecisionStatus.APPROVED and self.money_posted_at is not None
 
 
 class CallInOutcome(StrEnum):

@@ -247,7 +247,15 @@ def post(
     """Post one balanced transaction. The caller holds the fund's lock (`lock_fund`)."""
     require(actor, "funds.post", object_type="fund", object_id=fund.id)
     if not decision.approved or decision.fund_id != fund.id:
-        raise InvalidInput([Problem("decision", f"{decision.reference} is not an approved decision of this fund")])
+        raise InvalidInput(
+            [
+                Problem(
+                    "decision",
+                    f"{decision.reference} is not an approved decision of this fund in force "
+                    "(a decision in its call-in period moves no money until the period ends)",
+                )
+            ]
+        )
     posting_lines = [PostingLine(account.path, account.kind, amount, year) for account, amount, year in lines]
     problems = engine.check_balanced(posting_lines)
     problems += [
