@@ -32,7 +32,9 @@ def upgrade() -> None:
     # Sessions open now were last seen when they began; tokens made before scopes could write, so they keep
     # that, and expire a year after this upgrade (the longest a new token may last).
     op.execute("UPDATE web_sessions SET last_seen_at = created_at")
-    tokens = sa.table("api_tokens", sa.column("scope", TOKEN_SCOPE), sa.column("expires_at", sa.DateTime(timezone=True)))
+    tokens = sa.table(
+        "api_tokens", sa.column("scope", TOKEN_SCOPE), sa.column("expires_at", sa.DateTime(timezone=True))
+    )
     in_a_year = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
     op.execute(tokens.update().values(scope="write", expires_at=in_a_year))
     with op.batch_alter_table("users") as batch_op:
