@@ -51,9 +51,7 @@ def bank_holidays() -> dict[dt.date, BankHoliday]:
     lines = [line for line in BANK_HOLIDAYS_FILE.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     return {
         holiday.date: holiday
-        for holiday in (
-            BankHoliday(dt.date.fromisoformat(row["date"]), row["name"]) for row in csv.DictReader(lines)
-        )
+        for holiday in (BankHoliday(dt.date.fromisoformat(row["date"]), row["name"]) for row in csv.DictReader(lines))
     }
 
 
