@@ -24,6 +24,7 @@ from wholeplace.auth.model import Role, User
 from wholeplace.settings import Settings
 from wholeplace.web import deps
 from wholeplace.web.app import create_app
+from wholeplace.web.navigation import SECTIONS
 
 # Served to anyone: the sign-in page (GET and POST), GOV.UK Frontend's assets, our static files, the
 # OpenAPI description of /api/v1 (it describes the API; every operation in it still needs a token), and the
@@ -74,6 +75,13 @@ def test_every_route_needs_a_signed_in_actor_and_every_form_its_csrf_token(app: 
 def _reviewer(actor: deps.PageActor) -> Actor:
     """The guard one level down, inside a dependency of its own."""
     return actor
+
+
+def test_every_section_the_navigation_offers_is_a_page_the_app_serves(app: FastAPI) -> None:
+    served = {route.path for route in served_routes(app) if "GET" in route.methods}
+    hrefs = [section.href for section in SECTIONS]
+    assert [href for href in hrefs if href not in served] == []
+    assert len(hrefs) == 11, hrefs
 
 
 def test_the_check_names_a_route_left_unguarded() -> None:

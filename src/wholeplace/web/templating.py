@@ -150,7 +150,7 @@ def error_summary(problems: list[Problem], field_ids: dict[str, str] | None = No
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     """A page with the signed-in actor, the sections they may open, the CSRF token and the CSP nonce in its context."""
     actor = getattr(request.state, "actor", None)
-    sections = sections_for(request.app, actor)
+    sections = sections_for(actor)
     full = {
         "actor": actor,
         "account_name": getattr(request.state, "account_name", None),
