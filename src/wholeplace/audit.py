@@ -4,6 +4,10 @@ Each entry stores the hash of the entry before it and its own hash over its fiel
 link. `verify` walks the chain; the single `audit_head` row records the last sequence number
 and hash so that cutting entries off the end shows too. Appending locks the head row, so
 concurrent writers queue for their place in the chain instead of forking it.
+
+An entry is written where it is recorded, in the caller's transaction, but takes its place in the chain only as
+that transaction commits (`seal`). So the head is locked for the commit alone, not while a page renders, and it is
+the last lock any transaction takes: two transactions can never each hold what the other waits for (a deadlock).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, func, or_, select
+from sqlalchemy import ForeignKey, String, Text, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column, sessionmaker
+from sqlalchemy.sql.util import find_tables
 
 from wholeplace.auth.actor import Actor, require
 from wholeplace.db import Base, UTCDateTime, clash_message, utcnow
@@ -100,15 +105,10 @@ def record(
     outcome: Outcome = Outcome.ALLOWED,
     **detail: Any,
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
+    """Record one entry in the caller's transaction; it joins the chain when that transaction commits."""
     if (request_id := REQUEST_ID.get()) is not None:
         detail = {"request_id": request_id, **detail}
-    head = session.execute(select(AuditHead).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
     entry = AuditEntry(
-        seq=head.seq + 1,
         at=utcnow(),
         actor_user_id=actor.user_id,
         actor=actor.label,
@@ -119,13 +119,65 @@ def record(
         purpose=purpose,
         outcome=outcome.value,
         detail=json.dumps(detail, sort_keys=True, default=str),
-        prev_hash=head.hash,
     )
-    entry.hash = entry.computed_hash()
-    session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    session.flush()
+    # Kept with the innermost transaction open now, so that rolling back a savepoint drops what was recorded in it.
+    recorded_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_WAITING, []).append((recorded_in, entry))
     return entry
+
+
+_WAITING = "wholeplace_audit_waiting"  # session.info key: entries recorded in the open transaction, in order
+_CHAIN_TABLES = {AuditEntry.__table__, AuditHead.__table__}
+
+
+def seal(session: Session) -> None:
+    """Give the entries recorded in this transaction their places at the end of the chain, in the order recorded.
+
+    Runs as the transaction commits; call it directly only to read back an entry's place before then.
+    """
+    waiting = session.info.pop(_WAITING, [])
+    if not waiting:
+        return
+    session.flush()  # every other change takes its locks first: the head is the last lock taken
+    head = session.execute(select(AuditHead).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    for _, entry in waiting:
+        entry.seq, entry.prev_hash = head.seq + 1, head.hash
+        entry.hash = entry.computed_hash()
+        session.add(entry)
+        head.seq, head.hash = entry.seq, entry.hash
+    session.flush()
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_on_commit(session: Session) -> None:
+    seal(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _seal_before_reading_the_chain(state: ORMExecuteState) -> None:
+    """A transaction that reads the trail after recording in it sees its own entries, in their places."""
+    if state.is_select and state.session.info.get(_WAITING) and _CHAIN_TABLES & set(find_tables(state.statement)):
+        seal(state.session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Drop the entries recorded inside the transaction or savepoint that was rolled back."""
+    if rolled_back.parent is None:  # the whole transaction: nothing it recorded stays
+        session.info.pop(_WAITING, None)
+    elif waiting := session.info.get(_WAITING):
+        session.info[_WAITING] = [(at, entry) for at, entry in waiting if not _within(at, rolled_back)]
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @dataclass(frozen=True)
@@ -185,6 +237,7 @@ def check_chain(session: Session, actor: Actor) -> Verification:
         entries=entries,
         chain_break=None if chain_break is None else str(chain_break),
     )
+    seal(session)  # the walk's own place in the chain is part of what it reports
     return _verification(entry)
 
 
