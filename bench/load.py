@@ -10,9 +10,10 @@ default 127.0.0.1:5432), loads the demo with `wholeplace demo load`, and starts 
 workers on a free port of 127.0.0.1.
 
 Each simulated user is an asyncio task with its own cookies. Users arrive two a second, each signing in
-through the sign-in form (CSRF token and all) as one of the demo's people ("arriving"); once all are in, the
-measured window opens. In it each, with a pause of 0.5 to 1.5 s between pages as a person reading them would
-take, opens a mix of pages chosen by weight: a fund statement, the decisions list and a decision, a business
+through the sign-in form (CSRF token and all) as one of the demo's people, and starts work at once; what is
+asked while others are still arriving is tallied as "arriving", and once all are in, the measured window opens.
+Each, with a pause of 0.5 to 1.5 s between pages as a person reading them would take, opens a mix of pages
+chosen by weight: a fund statement, the decisions list and a decision, a business
 case's results, and, for caseworkers, their case list, a case and (the gateway team) the gateway. One visit in 50
 signs in again. Pages are found by following the links the lists show.
 
@@ -100,6 +101,11 @@ class Tally:
             f"{label:<9} {users:>5} {made:>8} {made / seconds:>8.1f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
             f"{len(self.errors):>7}"
         )
+
+
+def ramp_seconds(users: int) -> float:
+    """How long people take to arrive, and 2 s for the last to finish signing in."""
+    return users / ARRIVALS_PER_SECOND + 2
 
 
 def percentile(times: list[float], cut: int) -> float:
@@ -204,17 +210,19 @@ class User:
         return self.rng.choice(self.found[kind])
 
     async def work(self, arrivals: Tally, tally: Tally, arrive: float, start: float, until: float) -> None:
+        """Sign in on arrival and go straight to work, as people do; what is asked once all are in is measured, and
+        what was asked before that is tallied as arriving."""
         await asyncio.sleep(max(0.0, arrive - time.monotonic()))
         await self.sign_in(arrivals)
-        await asyncio.sleep(max(0.0, start - time.monotonic()))  # the measured window opens once all are in
         kinds, weights = zip(*self.mix, strict=True)
         while time.monotonic() < until:
             await asyncio.sleep(self.rng.uniform(0.5, 1.5))
+            now = arrivals if time.monotonic() < start else tally
             if self.rng.random() < 1 / 50:
-                await self.sign_in(tally)
+                await self.sign_in(now)
                 continue
             kind = self.rng.choices(kinds, weights)[0]
-            await self.timed(tally, "GET", await self.page(tally, kind), kind)
+            await self.timed(now, "GET", await self.page(now, kind), kind)
 
     async def probe(self, tally: Tally, until: float) -> None:
         while time.monotonic() < until:
@@ -223,7 +231,8 @@ class User:
 
 
 async def level(base: str, users: int, seconds: float, seed: int, *, peer: bool) -> tuple[Tally, Tally]:
-    """(the sign-ins as people arrive, two a second; what they do in the window after), or the peer's window."""
+    """(what people ask as they arrive, two a second, and sign in; what all ask in the window after), or the
+    peer's window."""
     rng = random.Random(seed)
     arrivals, tally = Tally(), Tally()
     crowd = []
@@ -233,7 +242,7 @@ async def level(base: str, users: int, seconds: float, seed: int, *, peer: bool)
         mix = (GATEWAY_MIX if who[0].startswith("gateway.") else CASE_MIX) if caseworker else MONEY_MIX
         crowd.append(User(base, who, mix, random.Random(rng.random())))
     now = time.monotonic()
-    ramp = 0.0 if peer else users / ARRIVALS_PER_SECOND + 2  # and 2 s for the last to finish signing in
+    ramp = 0.0 if peer else ramp_seconds(users)
     start, until = now + ramp, now + ramp + seconds
     try:
         await asyncio.gather(
@@ -277,7 +286,7 @@ def main() -> None:
         asyncio.run(level(base, 4, 5, arguments.seed, peer=False))  # warm the workers' pools and caches
         for users in arguments.users:
             arrivals, mix = asyncio.run(level(base, users, arguments.seconds, arguments.seed + users, peer=False))
-            print(arrivals.line("arriving", users, users / ARRIVALS_PER_SECOND))
+            print(arrivals.line("arriving", users, ramp_seconds(users)))
             print(mix.line("the mix", users, arguments.seconds))
             pages = Tally([ms for kind, times in mix.by_kind.items() if kind != "sign-in" for ms in times], mix.errors)
             print(pages.line("pages", users, arguments.seconds))

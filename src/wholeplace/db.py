@@ -57,7 +57,14 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connected)
         event.listen(engine, "begin", _sqlite_begin_immediately)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+
+
+# Connections each process keeps open to PostgreSQL, and how many more it may open for a burst (closed after it).
+# A web worker runs at most POOL_SIZE requests at once (web/app.py), so it rarely needs the overflow; four workers
+# hold at most 4 x 12 = 48 connections, within PostgreSQL's default max_connections of 100.
+POOL_SIZE = 8
+POOL_OVERFLOW = 4
 
 
 # How long a second writer waits for the first to commit before it is refused.

@@ -6,7 +6,7 @@ with every problem (line and key), and nothing is saved.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -192,34 +192,50 @@ def results_page(
     basis: shares.Basis = shares.Basis.FISCAL,  # on the page, money first: what lands in each agency's budget
 ) -> HTMLResponse:
     business_case = service.get_case(session, actor, case_id)
-    appraised = service.appraise_version(service.get_version(business_case, version))
-    appraisal, case = appraised.appraisal, appraised.case
-    context: dict[str, Any] = {"break_even": uncertainty.break_even(case), "draws": draws, "seed": seed}
-    if case.uncertain:
-        analysis = uncertainty.analyse(case, draws, seed)
-        context |= {
-            "analysis": analysis,
-            "histogram_figure": charts.histogram_figure(analysis.simulation),
-            "tornado_figure": charts.tornado_figure(analysis.tornado, appraisal.npv_total),
-        }
+    shown = service.get_version(business_case, version)
+    worked = _worked_out(shown.source, draws, seed)
     return render(
         request,
         "business_cases/results.html",
         {
             "title": business_case.name,
             "business_case": business_case,
-            "version": appraised.version,
-            "appraisal": appraisal,
-            "flows_figure": charts.flows_figure(appraisal),
-            "matrix": shares.who_pays_who_gains(appraisal),
-            "who_gains_figure": shares_report.who_gains_sankey(appraisal),
-            "fair": shares.fair_shares(appraisal, basis=basis),
+            "version": shown,
+            "fair": shares.fair_shares(worked["appraisal"], basis=basis),
             "bases": shares.Basis,
             "kind_labels": engine.KIND_LABELS,
             "can_edit": allowed(actor, "business_cases.edit"),
-            **context,
+            **worked,
         },
     )
+
+
+@lru_cache(maxsize=64)
+def _worked_out(source: str, draws: int, seed: int) -> dict[str, Any]:
+    """The figures and charts of a results page that follow from the case file alone.
+
+    A saved version never changes, and the same draws and seed give the same figures, so each is worked out once
+    per process rather than at every view: the Monte Carlo draws were most of a view's time.
+    """
+    case = service.read_source(source)
+    appraisal = engine.appraise(case)
+    worked: dict[str, Any] = {
+        "appraisal": appraisal,
+        "break_even": uncertainty.break_even(case),
+        "draws": draws,
+        "seed": seed,
+        "flows_figure": charts.flows_figure(appraisal),
+        "matrix": shares.who_pays_who_gains(appraisal),
+        "who_gains_figure": shares_report.who_gains_sankey(appraisal),
+    }
+    if case.uncertain:
+        analysis = uncertainty.analyse(case, draws, seed)
+        worked |= {
+            "analysis": analysis,
+            "histogram_figure": charts.histogram_figure(analysis.simulation),
+            "tornado_figure": charts.tornado_figure(analysis.tornado, appraisal.npv_total),
+        }
+    return worked
 
 
 @pages.get("/business-cases/{case_id}/edit", response_class=HTMLResponse)

@@ -157,7 +157,7 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str) 
     """
     email = email.strip().lower()
     refused = SignInResult(None, refusal_message(settings))
-    user = session.scalar(select(User).where(User.email == email).with_for_update(of=User))
+    user = session.scalar(select(User).where(User.email == email).with_for_update(of=User, key_share=True))
     if user is None:
         _password_matches(PASSWORDS.dummy_hash, password)
         audit.record(
@@ -248,7 +248,7 @@ def change_password(
     """
     if actor.user_id is None:
         raise InvalidInput("Only a user signed in with a password can change it")
-    user = session.scalar(select(User).where(User.id == actor.user_id).with_for_update(of=User))
+    user = session.scalar(select(User).where(User.id == actor.user_id).with_for_update(of=User, key_share=True))
     if user is None:
         raise NotFound("Your account no longer exists")
     problems = [] if current else [Problem("current_password", "Enter your current password")]

@@ -102,7 +102,7 @@ def checked_case(
     rls.enter(session, actor)
     statement = select(Case).where(Case.id == case_id)
     if for_update:
-        statement = statement.with_for_update(of=Case)
+        statement = statement.with_for_update(of=Case, key_share=True)
     case = session.scalar(statement)
     if case is None:
         raise NotFound(f"There is no case {case_id}, or it is not shared with your organisation")
@@ -121,7 +121,7 @@ def checked_referral(
     rls.enter(session, actor)
     statement = select(Referral).where(Referral.id == referral_id)
     if for_update:
-        statement = statement.with_for_update(of=Referral)
+        statement = statement.with_for_update(of=Referral, key_share=True)
     referral = session.scalar(statement)
     if referral is None:
         raise NotFound(f"There is no referral {referral_id}, or it is not shared with your organisation")

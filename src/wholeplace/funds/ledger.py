@@ -168,7 +168,7 @@ def open_account(
 
 def lock_fund(session: Session, fund_id: int) -> Fund:
     """Take the fund's row lock for the rest of the transaction: money moves one approval at a time."""
-    fund = session.scalar(select(Fund).where(Fund.id == fund_id).with_for_update(of=Fund))
+    fund = session.scalar(select(Fund).where(Fund.id == fund_id).with_for_update(of=Fund, key_share=True))
     if fund is None:
         raise NotFound(f"There is no fund {fund_id}")
     return fund

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
@@ -283,9 +283,25 @@ def _gateway_hands_over(session: Session, scope: Scope, operation: Operation, te
 
 
 def team_ids(session: Session, actor: Actor) -> frozenset[int]:
+    """The actor's teams, read once per transaction: a list of fifty cases decides fifty times."""
     if actor.user_id is None:
         return frozenset()
-    return frozenset(session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)))
+    known: dict[int, frozenset[int]] = session.info.setdefault(_TEAMS, {})
+    if actor.user_id not in known:
+        known[actor.user_id] = frozenset(
+            session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id))
+        )
+    return known[actor.user_id]
+
+
+_TEAMS = "wholeplace_team_ids"  # session.info key: {user id: team ids} read in this transaction
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_teams(session: Session, *_: object) -> None:
+    """Anything written may be a change of membership, and another transaction may see others' changes."""
+    session.info.pop(_TEAMS, None)
 
 
 def _agreements_between(session: Session, ours: int | None, theirs: int) -> list[SharingAgreement]:

@@ -103,7 +103,7 @@ def review_break_glass(session: Session, actor: Actor, break_glass_id: int, note
         .outerjoin(Case, Case.id == BreakGlass.case_id)
         .where(BreakGlass.id == break_glass_id, _break_glass_in_view(actor))
     )
-    glass = session.scalar(statement.with_for_update(of=BreakGlass))
+    glass = session.scalar(statement.with_for_update(of=BreakGlass, key_share=True))
     if glass is None:
         raise NotFound(f"There is no break-glass {break_glass_id} for you to review")
     if glass.reviewed_at is not None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +17,7 @@ from wholeplace.auth.routes import api as auth_api
 from wholeplace.auth.routes import pages as auth_pages
 from wholeplace.cases.routes import api as cases_api
 from wholeplace.cases.routes import pages as cases_pages
-from wholeplace.db import make_engine, session_factory
+from wholeplace.db import POOL_SIZE, make_engine, session_factory
 from wholeplace.decisions import fund_money, meeting_routes
 from wholeplace.decisions.routes import api as decisions_api
 from wholeplace.decisions.routes import pages as decisions_pages
@@ -35,10 +39,21 @@ from wholeplace.web import audit_page, charts, errors, operations, sections
 from wholeplace.web.limits import BodyLimit
 from wholeplace.web.request_log import RequestLog, install_json_logging
 from wholeplace.web.security import SecurityMiddleware
+from wholeplace.web.templating import compile_pages
 
 
 class AssetsMissing(RuntimeError):
     """GOV.UK Frontend has not been copied into the package's static folder (`make assets`)."""
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Pages and API answers run in worker threads that share one interpreter lock and draw on the connection pool:
+    # no more at once than the pool holds, so a busy worker queues requests in arrival order instead of opening
+    # connections beyond its pool and switching among dozens of threads (anyio's default is 40).
+    to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+    await to_thread.run_sync(compile_pages)
+    yield
 
 
 def create_app(settings: Settings | None = None, sessions: sessionmaker[Session] | None = None) -> FastAPI:
@@ -53,6 +68,7 @@ def create_app(settings: Settings | None = None, sessions: sessionmaker[Session]
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # the stock docs pages load scripts from a CDN
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.sessions = sessions or session_factory(make_engine(settings.database_url))

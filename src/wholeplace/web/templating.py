@@ -26,6 +26,7 @@ from wholeplace.business_dates import LONDON
 from wholeplace.money import Money
 from wholeplace.problems import Problem
 from wholeplace.web.charts import chart_assets
+from wholeplace.web.components import govuk_table, govuk_tag
 from wholeplace.web.navigation import navigation_items, sections_for
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -120,6 +121,7 @@ def make_environment() -> Environment:
             ]
         ),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=False,  # templates ship with the package and change only with a new release (and restart)
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -129,12 +131,24 @@ def make_environment() -> Environment:
     environment.filters["date"] = long_date
     environment.filters["datetime"] = long_datetime
     environment.filters["user_name"] = user_name
+    environment.globals["govukTable"] = govuk_table  # the library's markup, rendered faster (web/components.py)
+    environment.globals["govukTag"] = govuk_tag
     environment.globals["chart_assets"] = chart_assets
     environment.globals["london"] = LONDON  # times are stored in UTC and shown in London
     return environment
 
 
 templates = Jinja2Templates(env=make_environment())
+
+
+def compile_pages() -> int:
+    """Compile every page template now (about a second and a half), so that the first people to open each page after
+    the server starts do not wait while it compiles; returns how many there are. The decision report's template is
+    left out: it is printed with an environment of its own (decisions/report.py)."""
+    names = templates.env.list_templates(filter_func=lambda name: name.endswith(".html") and "reports/" not in name)
+    for name in names:
+        templates.env.get_template(name)
+    return len(names)
 
 
 def error_summary(problems: list[Problem], field_ids: dict[str, str] | None = None) -> dict[str, Any]:
