@@ -50,6 +50,8 @@ bench: setup
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/linkage.py --million
 	$(BIN)/python bench/outcomes.py
+	$(BIN)/python bench/crash.py
+	$(BIN)/python bench/load.py
 
 e2e: setup
 	$(BIN)/pytest -m browser

@@ -6,6 +6,7 @@ dependency tree of each route, because a guard such as `PageActor` often sits in
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -70,6 +71,15 @@ def test_every_route_needs_a_signed_in_actor_and_every_form_its_csrf_token(app: 
     # routes from the walk, the count falls and this fails, rather than passing over nothing.
     assert len(served_routes(app)) == 228
     assert unguarded(app) == []
+
+
+def test_no_page_or_operation_of_ours_runs_on_the_event_loop(app: FastAPI) -> None:
+    # A handler written `async def` runs on the process's one event loop: its database work and any reading of a
+    # workbook would hold up every other request the process serves. Ours are plain functions, run in threads.
+    handlers = [route.dependant.call for route in served_routes(app) if route.dependant is not None]
+    ours = [handler for handler in handlers if handler.__module__.startswith("wholeplace.")]
+    assert len(handlers) == len(ours) == 225  # the 228 routes but the 2 static mounts and the OpenAPI description
+    assert [handler.__qualname__ for handler in ours if inspect.iscoroutinefunction(handler)] == []
 
 
 def _reviewer(actor: deps.PageActor) -> Actor:

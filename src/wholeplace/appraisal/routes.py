@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from wholeplace.appraisal import (
@@ -167,10 +166,10 @@ def new_page(request: Request, actor: PageActor) -> HTMLResponse:
 
 
 @pages.post("/business-cases/new", response_model=None)
-async def add(request: Request, session: DbSession, actor: PageActor, form: CheckedForm) -> Response:
+def add(request: Request, session: DbSession, actor: PageActor, form: CheckedForm) -> Response:
     source, note = str(form.get("source", "")), str(form.get("note", ""))
     try:
-        source = await _submitted(form)
+        source = _submitted(form)
         with session.begin_nested():
             business_case = service.add_case(session, actor, source=source, note=note)
     except InvalidInput as error:
@@ -246,14 +245,14 @@ def edit_page(request: Request, session: DbSession, actor: PageActor, case_id: R
 
 
 @pages.post("/business-cases/{case_id}/edit", response_model=None)
-async def save(
+def save(
     request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: RecordId
 ) -> Response:
     business_case = service.get_case(session, actor, case_id)
     source, note = str(form.get("source", "")), str(form.get("note", ""))
     based_on = str(form.get("based_on", ""))
     try:
-        source = await _submitted(form)
+        source = _submitted(form)
         if not based_on.isdigit():
             raise InvalidInput([Problem("source", "The form lost the version you edited: open the case again")])
         with session.begin_nested():
@@ -327,18 +326,20 @@ def _xlsx(data: bytes, filename: str) -> Response:
     )
 
 
-async def _submitted(form: FormData) -> str:
+def _submitted(form: FormData) -> str:
     """The case file from the upload if one was chosen, else from the text box. A workbook's Inputs sheet
-    is read and kept as the YAML case file it stands for, so versions compare line by line."""
+    is read and kept as the YAML case file it stands for, so versions compare line by line.
+
+    Called from the pages' worker threads (they are plain functions), never on the event loop: reading a workbook
+    and saving the case there would hold up every other request of the process."""
     upload = form.get("upload")
     source = str(form.get("source", ""))
     if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read(MAX_UPLOAD + 1)
+        data = upload.file.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
             raise InvalidInput([Problem("upload", "The file is larger than 2 MB: a case file is a few kilobytes")])
         if upload.filename.lower().endswith(".xlsx"):
-            # off the event loop: other requests are served while a workbook is read
-            case, problems = await run_in_threadpool(workbook_import.read_workbook, data, upload.filename)
+            case, problems = workbook_import.read_workbook(data, upload.filename)
             if problems:  # each names its sheet and cell: said in full, against the upload
                 raise InvalidInput([Problem("upload", str(problem)) for problem in problems])
             assert case is not None
