@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,4 +124,48 @@ def test_concurrent_writers_queue_for_their_place_in_the_chain(postgres_engine: 
         thread.join()
     with sessions() as session:
         assert session.query(audit.AuditEntry).count() == 41
+    assert first_break(sessions) is None
+
+
+def actions_in_chain(sessions: sessionmaker[Session]) -> list[tuple[int, str]]:
+    with sessions() as session:
+        return [(entry.seq, entry.action) for entry in session.scalars(select(audit.AuditEntry).order_by("seq"))]
+
+
+def test_entries_join_the_chain_at_commit_in_the_order_recorded_and_a_rolled_back_savepoint_drops_its_own(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session, session.begin():
+        audit.record(session, Actor.console(), "test.first")
+        with pytest.raises(RuntimeError), session.begin_nested():
+            audit.record(session, Actor.console(), "test.refused_form")
+            raise RuntimeError("the form had problems: its savepoint is rolled back")
+        audit.record(session, Actor.console(), "test.second")
+        assert actions_in_chain(sessions) == []  # another transaction sees nothing before the commit
+    assert actions_in_chain(sessions) == [(1, "test.first"), (2, "test.second")]
+    assert first_break(sessions) is None
+
+
+def test_a_whole_transaction_rolled_back_leaves_no_entry_behind_for_the_next(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        with session.begin():
+            session.execute(select(1))
+            audit.record(session, Actor.console(), "test.undone")
+            session.rollback()
+        with session.begin():
+            audit.record(session, Actor.console(), "test.kept")
+    assert actions_in_chain(sessions) == [(1, "test.kept")]
+
+
+def test_reading_the_trail_mid_transaction_sees_its_own_entries_unless_it_asks_for_committed_ones_only(
+    sessions: sessionmaker[Session],
+) -> None:
+    write_entries(sessions, 2)
+    with sessions() as session, session.begin():
+        audit.record(session, Actor.console(), "test.read")
+        committed = select(func.count()).select_from(audit.AuditEntry).execution_options(**audit.COMMITTED_ONLY)
+        assert session.scalar(committed) == 2  # still waiting: the head is not locked for it
+        mine = session.scalars(select(audit.AuditEntry).where(audit.AuditEntry.action == "test.read")).one()
+        assert (mine.seq, mine.action) == (3, "test.read")  # sealed in its place before the read
+    assert [action for _, action in actions_in_chain(sessions)] == ["test.entry", "test.entry", "test.read"]
     assert first_break(sessions) is None

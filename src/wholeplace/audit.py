@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, event, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column, sessionmaker
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.util import surface_selectables
 
 from wholeplace.auth.actor import Actor, require
 from wholeplace.db import Base, UTCDateTime, clash_message, utcnow
@@ -161,10 +161,21 @@ def _seal_on_commit(session: Session) -> None:
     seal(session)
 
 
+# A reading of the trail that need not see the entries its own transaction recorded (a case's history of status
+# changes, read while the page's own reads of the case wait to join the chain): it leaves them waiting, and the
+# head unlocked, until the commit.
+COMMITTED_ONLY = {"wholeplace_audit_committed_only": True}
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _seal_before_reading_the_chain(state: ORMExecuteState) -> None:
     """A transaction that reads the trail after recording in it sees its own entries, in their places."""
-    if state.is_select and state.session.info.get(_WAITING) and _CHAIN_TABLES & set(find_tables(state.statement)):
+    if not (state.is_select and state.session.info.get(_WAITING)):
+        return
+    if state.execution_options.get("wholeplace_audit_committed_only"):
+        return
+    read = {table for source in state.statement.get_final_froms() for table in surface_selectables(source)}
+    if read & _CHAIN_TABLES:
         seal(state.session)
 
 

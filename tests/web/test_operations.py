@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -23,6 +24,7 @@ from wholeplace.settings import Settings
 from wholeplace.web.app import create_app
 from wholeplace.web.operations import head_revisions
 from wholeplace.web.request_log import REQUEST_FIELDS, JsonFormatter
+from wholeplace.web.templating import templates
 
 OFFICER = "officer@essex.example"
 # Nothing listens on port 1, so connecting fails at once.
@@ -47,6 +49,17 @@ def test_healthz_answers_without_a_sign_in_or_a_database(tmp_path: Path) -> None
     with _client_on(tmp_path, UNREACHABLE) as client:
         response = client.get("/healthz")
         assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_a_started_worker_has_compiled_its_pages_and_set_its_startup_objects_aside_from_the_collector(
+    tmp_path: Path,
+) -> None:
+    gc.unfreeze()  # as a new process would be
+    templates.env.cache.clear()
+    with _client_on(tmp_path, UNREACHABLE) as client:
+        assert client.get("/healthz").status_code == 200
+        assert len(templates.env.cache) >= 100  # every page template, compiled before the first request
+        assert gc.get_freeze_count() > 100_000  # modules and templates: full collections no longer walk them
 
 
 def test_readyz_says_the_database_and_its_revision(client: TestClient, engine: Engine) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wholeplace.audit import AuditEntry
+from wholeplace.audit import COMMITTED_ONLY, AuditEntry
 from wholeplace.business_dates import LONDON, london_date
 from wholeplace.cases.checklists import available_checklists
 from wholeplace.cases.model import (
@@ -92,6 +92,7 @@ def _gateway_and_status(session: Session, case: Case) -> list[Event]:
             AuditEntry.outcome == "allowed",
         )
         .order_by(AuditEntry.seq)
+        .execution_options(**COMMITTED_ONLY)  # the page's own reads of the case are no part of its history
     )
     opened = f"{case.kind.value.capitalize()} case opened"
     entries = list(session.scalars(statement))
