@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, event, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column, sessionmaker
-from sqlalchemy.sql.util import surface_selectables
 
 from wholeplace.auth.actor import Actor, require
 from wholeplace.db import Base, UTCDateTime, clash_message, utcnow
@@ -129,7 +128,7 @@ def record(
 
 
 _WAITING = "wholeplace_audit_waiting"  # session.info key: entries recorded in the open transaction, in order
-_CHAIN_TABLES = {AuditEntry.__table__, AuditHead.__table__}
+_CHAIN_TABLES = (AuditEntry.__table__, AuditHead.__table__)
 _WRITTEN = [column.key for column in AuditEntry.__table__.columns if column.key != "id"]
 
 
@@ -174,8 +173,10 @@ def _seal_before_reading_the_chain(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get("wholeplace_audit_committed_only"):
         return
-    read = {table for source in state.statement.get_final_froms() for table in surface_selectables(source)}
-    if read & _CHAIN_TABLES:
+    # Entries or the head selected, or counted with select_from: both are known without compiling the statement,
+    # which on every query of a page (asking for its FROM list) cost more than the page.
+    named = any(mapper.class_ in (AuditEntry, AuditHead) for mapper in state.all_mappers)
+    if named or any(source in _CHAIN_TABLES for source in getattr(state.statement, "_from_obj", ())):
         seal(state.session)
 
 

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from wholeplace import audit
 from wholeplace.auth.actor import Actor
@@ -209,7 +209,13 @@ def caseload(
         if team_id not in teams:
             raise NotFound(f"You are not a member of team {team_id}")
         teams = frozenset({team_id})
-    statement = select(Case).where(Case.team_id.in_(teams)).order_by(Case.opened_on.desc(), Case.id.desc())
+    statement = (
+        select(Case)
+        .where(Case.team_id.in_(teams))
+        .order_by(Case.opened_on.desc(), Case.id.desc())
+        # the list names each case's people; their agencies' references are for the case's own page
+        .options(selectinload(Case.members).joinedload(CaseMember.person).lazyload(Person.references))
+    )
     if status is not None:
         statement = statement.where(Case.status == status)
     if kind is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from wholeplace import audit
@@ -173,6 +173,7 @@ def queue(
         statement = statement.where(Referral.screened_at.is_(None))
     found = paginate(session, statement, page=page, page_size=page_size)
     now = utcnow()
+    known = known_to_each(session, {referral.person_id for referral in found.items})
     items = []
     for referral in found.items:
         access.require(
@@ -183,7 +184,7 @@ def queue(
             Operation.READ,
         )
         age = ((referral.screened_at or now) - referral.received_at).total_seconds() / 3600
-        items.append(QueueItem(referral, age, age > referral.target_hours, known_to(session, referral.person_id)))
+        items.append(QueueItem(referral, age, age > referral.target_hours, known.get(referral.person_id, ())))
     return Page(items, found.page, found.page_size, found.total)
 
 
@@ -192,15 +193,27 @@ def known_to(session: Session, person_id: int) -> tuple[str, ...]:
 
     Only the partners' names: what each holds is shown under the sharing rules when a record is opened.
     """
-    by_reference = select(AgencyReference.organisation_id).where(AgencyReference.person_id == person_id)
-    by_case = select(Case.organisation_id).join(CaseMember).where(CaseMember.person_id == person_id)
-    by_referral = select(Referral.source_organisation_id).where(Referral.person_id == person_id)
-    statement = (
-        select(Organisation.name)
-        .where(or_(Organisation.id.in_(by_reference), Organisation.id.in_(by_case), Organisation.id.in_(by_referral)))
-        .order_by(Organisation.name)
+    return known_to_each(session, {person_id}).get(person_id, ())
+
+
+def known_to_each(session: Session, person_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """`known_to` for many people in one query (a queue page of twenty-five referrals asked twenty-five times)."""
+    by_reference = select(AgencyReference.person_id, AgencyReference.organisation_id).where(
+        AgencyReference.person_id.in_(person_ids)
     )
-    return tuple(session.scalars(statement))
+    by_case = select(CaseMember.person_id, Case.organisation_id).join(Case).where(CaseMember.person_id.in_(person_ids))
+    by_referral = select(Referral.person_id, Referral.source_organisation_id).where(Referral.person_id.in_(person_ids))
+    knowing = union(by_reference, by_case, by_referral).subquery()
+    statement = (
+        select(knowing.c[0], Organisation.name, Organisation.id)
+        .join(Organisation, Organisation.id == knowing.c[1])
+        .distinct()  # each partner once, however many ways it knows the person
+        .order_by(knowing.c[0], Organisation.name, Organisation.id)
+    )
+    names: dict[int, list[str]] = {}
+    for person_id, name, _ in session.execute(statement):
+        names.setdefault(person_id, []).append(name)
+    return {person_id: tuple(found) for person_id, found in names.items()}
 
 
 def screen(session: Session, actor: Actor, referral_id: int, screening: Screening) -> Referral:
