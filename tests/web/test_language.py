@@ -42,6 +42,7 @@ ACCOUNT_PATH = re.compile(
 )
 # A date as 2013-03-20; a reference that holds one ("ECC/SAFER-ESSEX/2011-03-10") is a name, not a date shown.
 ISO_DATE = re.compile(r"(?<![/\w-])20\d\d-\d\d-\d\d\b")
+CONSOLE_LABEL = re.compile(r"\bconsole:\w")  # how a record names a command run at the server: "the console (root)"
 CROWN = ("govuk-footer__crown", "govuk-footer__copyright-logo", "Crown copyright", "Open Government Licence")
 
 
@@ -60,7 +61,13 @@ def visible_text(page: str) -> str:
 def check(url: str, page: str) -> list[str]:
     text = visible_text(page)
     found = []
-    for rule, pattern in (("the word seed", SEED), ("an account path", ACCOUNT_PATH), ("an ISO date", ISO_DATE)):
+    rules = (
+        ("the word seed", SEED),
+        ("an account path", ACCOUNT_PATH),
+        ("an ISO date", ISO_DATE),
+        ("a console label", CONSOLE_LABEL),
+    )
+    for rule, pattern in rules:
         found += [f"{url}: {rule}: …{text[max(0, m.start() - 50) : m.end() + 30]}…" for m in pattern.finditer(text)]
     found += [f"{url}: the footer shows {mark}" for mark in CROWN if mark in page]
     if "© the partners of the Essex partnership" not in text:

@@ -245,9 +245,7 @@ def edit_page(request: Request, session: DbSession, actor: PageActor, case_id: R
 
 
 @pages.post("/business-cases/{case_id}/edit", response_model=None)
-def save(
-    request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: RecordId
-) -> Response:
+def save(request: Request, session: DbSession, actor: PageActor, form: CheckedForm, case_id: RecordId) -> Response:
     business_case = service.get_case(session, actor, case_id)
     source, note = str(form.get("source", "")), str(form.get("note", ""))
     based_on = str(form.get("based_on", ""))

@@ -14,13 +14,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wholeplace.audit import CONSOLE_PREFIX
 from wholeplace.auth.actor import Actor
 from wholeplace.decisions import service
 from wholeplace.decisions.model import Decision, DecisionStatus
 from wholeplace.funds.model import UNALLOCATED_PATH
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import NotFound, Problem
-from wholeplace.web.templating import long_datetime
+from wholeplace.web.templating import console_words, long_datetime
 
 
 def load_decision(session: Session, actor: Actor, reference: str) -> Decision:
@@ -53,6 +54,7 @@ def _report_environment() -> Environment:
     )
     environment.filters["long_date"] = lambda day: f"{day.day} {day:%B %Y}" if day else ""
     environment.filters["datetime"] = long_datetime  # stored in UTC, shown in London as on the pages
+    environment.filters["actor"] = lambda label: console_words(label) if label.startswith(CONSOLE_PREFIX) else label
     return environment
 
 

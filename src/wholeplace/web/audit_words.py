@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from wholeplace.audit import CONSOLE_PREFIX, AuditEntry, Verification
 from wholeplace.auth.model import Role, User
 from wholeplace.partners.model import Organisation
-from wholeplace.web.templating import account_name, long_date, long_datetime
+from wholeplace.web.templating import account_name, console_words, long_date, long_datetime
 
 
 class Fields(dict[str, Any]):
@@ -424,7 +424,7 @@ def who(entry: AuditEntry, people: Mapping[int, tuple[str, str | None]]) -> str:
         name, partner = people[entry.actor_user_id]
         return f"{name} ({partner})" if partner else name
     if entry.actor.startswith(CONSOLE_PREFIX):
-        return f"the console ({entry.actor.removeprefix(CONSOLE_PREFIX)})"
+        return console_words(entry.actor)
     if entry.actor == "anonymous":
         return "someone not signed in"
     return f"someone not signed in, as “{entry.actor}”"

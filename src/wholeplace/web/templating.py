@@ -21,6 +21,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from sqlalchemy import select
 
+from wholeplace.audit import CONSOLE_PREFIX
 from wholeplace.auth.model import User
 from wholeplace.business_dates import LONDON
 from wholeplace.money import Money
@@ -102,10 +103,17 @@ def long_datetime(moment: dt.datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+def console_words(label: str) -> str:
+    """A command run at the server's console, named by the operating-system user who ran it."""
+    return f"the console ({label.removeprefix(CONSOLE_PREFIX)})"
+
+
 @pass_context
 def user_name(context: Context, label: str | None) -> str:
     """The name of the user whose label (their email) a record holds, looked up in the request's own database
-    session; the label itself where no user has it (the console, a user since removed)."""
+    session; the console in words; the label itself where no user has it (a user since removed)."""
+    if label and label.startswith(CONSOLE_PREFIX):
+        return console_words(label)
     session = getattr(context["request"].state, "db_session", None) if "request" in context else None
     if not label or session is None:
         return label or ""
