@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
 from wholeplace.auth.model import Role, User
 from wholeplace.partners.model import Organisation, OrganisationKind
+from wholeplace.settings import get_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -60,3 +65,14 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
 def partner_named(session: Session, name: str | None) -> Organisation | None:
     """The partner with this name, for putting a test user in it; None (the first partner) when no name is given."""
     return session.scalar(select(Organisation).where(Organisation.name == name)) if name else None
+
+
+@contextmanager
+def commands_on(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the `wholeplace` command at this database, as WHOLEPLACE_DATABASE_URL does for a user."""
+    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        yield engine
+    finally:
+        get_settings.cache_clear()

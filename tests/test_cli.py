@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
+from tests.factories import commands_on
 from wholeplace.audit import AuditEntry
 from wholeplace.cli import app
 from wholeplace.partners.model import Organisation
-from wholeplace.settings import get_settings
 
 runner = CliRunner()
 
@@ -20,19 +20,15 @@ runner = CliRunner()
 @pytest.fixture
 def database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """Point the command at the test database, as WHOLEPLACE_DATABASE_URL does for a user."""
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
+    with commands_on(engine, monkeypatch) as database:
+        yield database
 
 
 @pytest.fixture
 def demo_database(demo_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """The command pointed at a copy of the loaded demo (loaded once per run, not by each test)."""
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield demo_engine
-    get_settings.cache_clear()
+    with commands_on(demo_engine, monkeypatch) as database:
+        yield database
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str]:

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from tests.factories import commands_on
 from wholeplace.auth.actor import Actor
 from wholeplace.cli import app
 from wholeplace.db import session_factory
@@ -36,7 +37,6 @@ from wholeplace.decisions import report
 from wholeplace.files.xlsx import MONEY_FORMAT
 from wholeplace.funds import exports, ledger
 from wholeplace.money import FinancialYear, Money
-from wholeplace.settings import get_settings
 
 DEMO_FUNDS = ("wecb-2013-14", "ho-csf-2011-12")
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
@@ -320,10 +320,8 @@ runner = CliRunner()
 @pytest.fixture
 def database(demo_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """The demo in the test database, and the command pointed at it."""
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", demo_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield demo_engine
-    get_settings.cache_clear()
+    with commands_on(demo_engine, monkeypatch) as database:
+        yield database
 
 
 def run(*args: str) -> tuple[int, str]:

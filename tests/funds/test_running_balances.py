@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from tests.factories import commands_on
 from tests.funds.test_concurrency import run_at_once
 from tests.funds.test_ledger import FINANCE, PCC, contribute, make_fund
 from wholeplace import business_dates
@@ -37,7 +38,6 @@ from wholeplace.funds.model import Account, AccountYearBalance, Fund, LedgerTran
 from wholeplace.migrate import alembic_config
 from wholeplace.money import FinancialYear, Money
 from wholeplace.problems import Conflict, InvalidInput
-from wholeplace.settings import get_settings
 
 FIRST, LAST = FinancialYear(2012), FinancialYear(2016)
 THEMES = [
@@ -271,10 +271,8 @@ def test_two_threads_posting_at_once_leave_the_balances_equal_to_the_postings(
 @pytest.fixture
 def database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """Point the command at the test database, as WHOLEPLACE_DATABASE_URL does for a user."""
-    monkeypatch.setenv("WHOLEPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
+    with commands_on(engine, monkeypatch) as database:
+        yield database
 
 
 def test_check_balances_finds_a_balance_written_behind_the_ledger_and_repair_corrects_it(database: Engine) -> None:
