@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from tests.factories import commands_on
 from wholeplace.audit import AuditEntry
+from wholeplace.auth.model import ApiToken
 from wholeplace.cli import app
 from wholeplace.partners.model import Organisation
 
@@ -101,6 +102,16 @@ def test_a_user_is_created_and_given_a_token(database: Engine, tmp_path: Path) -
     code, output = run("users", "token", "finance@essex.example", "--name", "monthly export")
     assert code == 0
     assert output.strip().splitlines()[-1].startswith("wp_")
+    assert "Token 1 'monthly export' for finance@essex.example: read and write, until " in output
+    code, output = run("users", "token", "finance@essex.example", "--name", "viewer", "--scope", "read", "--days", "30")
+    assert code == 0 and "Token 2 'viewer' for finance@essex.example: read only, until " in output
+    with database.connect() as connection:
+        made = connection.execute(select(ApiToken).where(ApiToken.id == 2)).one()
+    assert round((made.expires_at - made.created_at).total_seconds() / 86400) == 30
+    code, output = run("users", "token", "finance@essex.example", "--name", "x", "--days", "7")
+    assert (code, output) == (1, "days: Select how long the token lasts: 30, 90 or 365 days\n")
+    code, output = run("users", "token", "finance@essex.example", "--name", "x", "--scope", "everything")
+    assert code == 2 and "everything" in output and "read" in output, output
     code, output = run("users", "revoke-token", "finance@essex.example", "1")
     assert (code, output) == (0, "Revoked token 1 'monthly export' of finance@essex.example\n")
     # the console operator made and revoked the token; the trail says so, and whose token it was
@@ -111,8 +122,9 @@ def test_a_user_is_created_and_given_a_token(database: Engine, tmp_path: Path) -
             .order_by(AuditEntry.seq)
         ).all()
     assert [(actor.startswith("console:"), json.loads(detail).get("for_user")) for actor, detail in made] == [
-        (True, "finance@essex.example"),
-        (True, "finance@essex.example"),
+        (True, "finance@essex.example"),  # the token made for writing
+        (True, "finance@essex.example"),  # the read-only one
+        (True, "finance@essex.example"),  # the first revoked
     ]
 
 

@@ -17,6 +17,8 @@ from wholeplace.appraisal import portfolio_cli
 from wholeplace.appraisal.unit_costs_cli import unit_costs_app
 from wholeplace.auth import service as auth_service
 from wholeplace.auth.actor import Actor
+from wholeplace.auth.model import TokenScope
+from wholeplace.business_dates import london_date
 from wholeplace.cases.cli import cases_app
 from wholeplace.cli_support import err, out, read_text, refuse, unit_of_work
 from wholeplace.db import make_engine
@@ -129,12 +131,25 @@ def users_list() -> None:
 
 
 @users_app.command("token")
-def users_token(email: str, name: Annotated[str, typer.Option(help="What the token is for")]) -> None:
+def users_token(
+    email: str,
+    name: Annotated[str, typer.Option(help="What the token is for")],
+    scope: Annotated[TokenScope, typer.Option(help="read: GET requests only; write: every request")] = (
+        TokenScope.WRITE
+    ),
+    days: Annotated[int, typer.Option(help="How long it works: 30, 90 or 365 days")] = 90,
+) -> None:
     """Create an API token for a user and print it once."""
     with unit_of_work() as session:
         user = auth_service.user_by_email(session, email)
-        token, secret = auth_service.create_token(session, Actor.console(), name=name, for_user=user)
-        err.print(f"Token {token.id} '{token.name}' for {user.email}. Copy it now: it will not be shown again.")
+        token, secret = auth_service.create_token(
+            session, Actor.console(), name=name, scope=scope, days=days, for_user=user
+        )
+        until = london_date(token.expires_at)
+        err.print(
+            f"Token {token.id} '{token.name}' for {user.email}: {token.scope.label.lower()}, until "
+            f"{until.day} {until:%B %Y}. Copy it now: it will not be shown again."
+        )
         print(secret)
 
 
