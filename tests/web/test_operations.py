@@ -196,7 +196,8 @@ def test_an_unexpected_error_is_logged_under_the_request_id(
     handler.setFormatter(JsonFormatter())
     wholeplace_log = logging.getLogger("wholeplace")
     wholeplace_log.addHandler(handler)
-    level, wholeplace_log.level = wholeplace_log.level, logging.INFO
+    level = wholeplace_log.level
+    wholeplace_log.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the loggers' cached levels
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             answered = client.get("/healthz-broken", headers={"X-Request-ID": "fault-1"})
@@ -204,9 +205,7 @@ def test_an_unexpected_error_is_logged_under_the_request_id(
     finally:
         wholeplace_log.removeHandler(handler)
         wholeplace_log.setLevel(level)
-    # Only this request's lines: another app of the same test process may log while this one starts.
     lines = [json.loads(line) for line in written.getvalue().splitlines()]
-    lines = [line for line in lines if line.get("request_id") == "fault-1" or "healthz-broken" in str(line)]
     assert [(line["logger"], line["request_id"], line.get("status")) for line in lines] == [
         ("wholeplace.requests", "fault-1", 500),
         ("wholeplace.web.errors", "fault-1", None),
