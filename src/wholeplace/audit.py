@@ -163,7 +163,8 @@ def _seal_on_commit(session: Session) -> None:
 # A reading of the trail that need not see the entries its own transaction recorded (a case's history of status
 # changes, read while the page's own reads of the case wait to join the chain): it leaves them waiting, and the
 # head unlocked, until the commit.
-COMMITTED_ONLY = {"wholeplace_audit_committed_only": True}
+_COMMITTED_ONLY = "wholeplace_audit_committed_only"
+COMMITTED_ONLY = {_COMMITTED_ONLY: True}
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -171,7 +172,7 @@ def _seal_before_reading_the_chain(state: ORMExecuteState) -> None:
     """A transaction that reads the trail after recording in it sees its own entries, in their places."""
     if not (state.is_select and state.session.info.get(_WAITING)):
         return
-    if state.execution_options.get("wholeplace_audit_committed_only"):
+    if state.execution_options.get(_COMMITTED_ONLY):
         return
     # Entries or the head selected, or counted with select_from: both are known without compiling the statement,
     # which on every query of a page (asking for its FROM list) cost more than the page.
